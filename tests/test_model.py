@@ -1,0 +1,133 @@
+import itertools
+import zlib
+
+import numpy as np
+import pytest
+
+from tests.conftest import numerical_gradient, relative_error
+from weightviz import MLP, activations, regularizers
+
+TASKS = {"regression": 2, "binary": 1, "multiclass": 3}  # task -> outputs
+LAYER_OPTIONS = {"plain": {}, "dropout": {"dropout": 0.3}, "batch_norm": {"batch_norm": True},
+                 "both": {"dropout": 0.3, "batch_norm": True}}
+PENALTIES = {"none": (0.0, 0.0), "l1": (0.05, 0.0), "l2": (0.0, 0.1), "elastic": (0.05, 0.1)}
+
+
+def make_data(task, k, rng, n=7, d=3):
+    X = rng.normal(size=(n, d))
+    if task == "regression":
+        y = rng.normal(size=(n, k))
+    elif task == "binary":
+        y = np.array([0, 1] * n, dtype=float)[:n]
+    else:
+        y = np.arange(n) % k
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "activation,task,option,penalty,training",
+    list(itertools.product(activations.ACTIVATIONS, TASKS, LAYER_OPTIONS, PENALTIES, [True, False])),
+)
+def test_gradients_match_finite_differences(activation, task, option, penalty, training):
+    """Every activation × task × layer option × penalty, in training and inference mode."""
+    rng = np.random.default_rng(zlib.crc32(f"{activation}{task}{option}{penalty}".encode()))
+    k = TASKS[task]
+    model = MLP([3, 4, 3, k], activation=activation, task=task, init="xavier_normal", seed=1,
+                bias_init=0.1, **LAYER_OPTIONS[option])
+    for bn in model.batch_norms:  # non-trivial γ, β and running statistics
+        bn.params["gamma"][...] = rng.uniform(0.5, 1.5, bn.params["gamma"].shape)
+        bn.params["beta"][...] = rng.normal(size=bn.params["beta"].shape)
+        bn.running_mean[...] = rng.normal(size=bn.running_mean.shape)
+        bn.running_var[...] = rng.uniform(0.5, 2.0, bn.running_var.shape)
+    X, y = make_data(task, k, rng)
+    l1, l2 = PENALTIES[penalty]
+
+    def objective():
+        # A fresh rng with the same seed draws the same dropout masks on every evaluation.
+        loss = model.forward_backward(X, y, training=training, rng=np.random.default_rng(5))
+        return loss + regularizers.penalty(model.params[: model.n_weights], l1, l2)
+
+    objective()
+    analytic = model.grads.copy()
+    analytic[: model.n_weights] += regularizers.penalty_grad(model.params[: model.n_weights], l1, l2)
+    numeric = numerical_gradient(objective, model.params)
+    assert relative_error(analytic, numeric) < 1e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_loss_and_grads_api_returns_copies_with_layer_shapes(rng):
+    model = MLP([2, 8, 8, 1], activation="tanh", task="binary", init="xavier_uniform", seed=0)
+    X, y = rng.normal(size=(10, 2)), (rng.random(10) > 0.5).astype(float)
+    loss, grad_W, grad_b = model.loss_and_grads(X, y)
+    assert [g.shape for g in grad_W] == [(2, 8), (8, 8), (8, 1)]
+    assert [g.shape for g in grad_b] == [(8,), (8,), (1,)]
+    grad_W[0][...] = 123.0
+    _, again, _ = model.loss_and_grads(X, y)
+    assert not np.any(again[0] == 123.0)
+    assert loss == pytest.approx(model.loss_and_grads(X, y)[0])
+
+
+def test_weights_are_views_of_one_flat_vector():
+    model = MLP([3, 5, 2], task="multiclass")
+    assert [W.shape for W in model.weights] == [(3, 5), (5, 2)]
+    assert [b.shape for b in model.biases] == [(5,), (2,)]
+    model.params[:] = 0.0
+    assert not model.weights[1].any()
+    model.weights[1][...] = 1.0
+    assert model.params[15 : 15 + 10].sum() == 10  # W1 follows W0's 15 entries
+    assert model.n_weights == 25 and model.n_params == 32
+
+
+def test_predict_shapes_per_task(rng):
+    X = rng.normal(size=(5, 4))
+    assert MLP([4, 1], task="regression").predict(X).shape == (5,)
+    assert MLP([4, 3], task="regression").predict(X).shape == (5, 3)
+    p = MLP([4, 1], task="binary").predict(X)
+    assert p.shape == (5,) and np.all((p > 0) & (p < 1))
+    P = MLP([4, 6, 3], task="multiclass").predict(X)
+    assert P.shape == (5, 3)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+
+
+def test_linear_model_is_w_dot_x_plus_b(rng):
+    model = MLP([3, 1], task="regression", init="normal", seed=4)
+    X = rng.normal(size=(6, 3))
+    np.testing.assert_allclose(model.predict(X), X @ model.weights[0][:, 0] + model.biases[0][0])
+
+
+def test_same_seed_same_weights_and_biases_start_at_zero():
+    a = MLP([4, 16, 16, 2], task="multiclass", init="he_normal", seed=3)
+    b = MLP([4, 16, 16, 2], task="multiclass", init="he_normal", seed=3)
+    c = MLP([4, 16, 16, 2], task="multiclass", init="he_normal", seed=4)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+    assert not np.concatenate(a.biases).any()
+
+
+def test_bad_configurations_are_explained():
+    with pytest.raises(ValueError, match="one output"):
+        MLP([2, 3], task="binary")
+    with pytest.raises(ValueError, match="activations"):
+        MLP([2, 3, 3, 1], activation=["relu"])
+    with pytest.raises(ValueError, match="unknown task"):
+        MLP([2, 1], task="ranking")
+    with pytest.raises(ValueError, match="shape"):
+        MLP([2, 1]).predict(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="dropout"):
+        MLP([2, 3, 1], dropout=1.0)
+
+
+def test_per_layer_activations():
+    model = MLP([2, 3, 3, 1], activation=["relu", "tanh"])
+    outs = model.hidden_activations(np.ones((4, 2)))
+    assert len(outs) == 2 and np.all(outs[0] >= 0) and np.all(np.abs(outs[1]) <= 1)
+
+
+def test_dropout_is_inverted_and_off_at_inference(rng):
+    model = MLP([50, 400, 1], activation="linear", dropout=0.5, init="normal", seed=0)
+    X = rng.normal(size=(200, 50))
+    Z_train = model.forward(X, training=True, rng=np.random.default_rng(0))
+    Z_eval = model.forward(X)
+    # Survivors are scaled by 2, so the mean output keeps its scale on average.
+    assert abs(Z_train.mean() - Z_eval.mean()) < 0.1 * Z_eval.std() + 0.05
+    np.testing.assert_array_equal(model.forward(X), Z_eval)

@@ -1,0 +1,99 @@
+import math
+
+import numpy as np
+import pytest
+
+from weightviz import optimizers, regularizers
+
+
+def run(name, grads_seq, lr=0.1, theta0=(1.0, -2.0), n_weights=2, **opts):
+    theta = np.array(theta0)
+    opt = optimizers.make(name, theta.size, n_weights, **opts)
+    for g in grads_seq:
+        opt.step(theta, np.array(g, dtype=float), lr)
+    return theta
+
+
+G = [(0.5, -1.0), (0.2, 0.4)]
+
+
+def test_sgd_by_hand():
+    np.testing.assert_allclose(run("sgd", G), [1 - 0.1 * 0.7, -2 - 0.1 * -0.6])
+
+
+def test_momentum_by_hand():
+    # v1 = g1; θ1 = θ0 − η v1; v2 = 0.9 v1 + g2; θ2 = θ1 − η v2
+    v1 = np.array(G[0])
+    v2 = 0.9 * v1 + np.array(G[1])
+    expected = np.array([1.0, -2.0]) - 0.1 * v1 - 0.1 * v2
+    np.testing.assert_allclose(run("momentum", G, momentum=0.9), expected)
+
+
+def test_nesterov_by_hand():
+    v1 = np.array(G[0])
+    t1 = np.array([1.0, -2.0]) - 0.1 * (np.array(G[0]) + 0.9 * v1)
+    v2 = 0.9 * v1 + np.array(G[1])
+    t2 = t1 - 0.1 * (np.array(G[1]) + 0.9 * v2)
+    np.testing.assert_allclose(run("momentum", G, momentum=0.9, nesterov=True), t2)
+
+
+def test_rmsprop_by_hand():
+    g1, g2 = np.array(G[0]), np.array(G[1])
+    s1 = 0.1 * g1**2
+    t1 = np.array([1.0, -2.0]) - 0.1 * g1 / (np.sqrt(s1) + 1e-8)
+    s2 = 0.9 * s1 + 0.1 * g2**2
+    t2 = t1 - 0.1 * g2 / (np.sqrt(s2) + 1e-8)
+    np.testing.assert_allclose(run("rmsprop", G), t2)
+
+
+def test_adam_by_hand():
+    # The first Adam step moves every coordinate by η·sign(g) (m̂ = g, v̂ = g²).
+    np.testing.assert_allclose(run("adam", G[:1]), [1 - 0.1, -2 + 0.1], rtol=1e-7)
+    g1, g2 = np.array(G[0]), np.array(G[1])
+    m = 0.9 * (0.1 * g1) + 0.1 * g2
+    v = 0.999 * (0.001 * g1**2) + 0.001 * g2**2
+    m_hat, v_hat = m / (1 - 0.9**2), v / (1 - 0.999**2)
+    expected = np.array([0.9, -1.9]) - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8)
+    np.testing.assert_allclose(run("adam", G), expected)
+
+
+def test_adamw_decays_weights_not_biases():
+    # With zero gradients Adam does nothing; AdamW still shrinks the weights by (1 − η·λ) per step.
+    theta = run("adamw", [(0, 0, 0)] * 3, lr=0.1, theta0=(1.0, -2.0, 5.0), n_weights=2, weight_decay=0.5)
+    np.testing.assert_allclose(theta, [0.95**3, -2 * 0.95**3, 5.0])
+
+
+def test_unknown_optimizer_and_option():
+    with pytest.raises(ValueError, match="adam"):
+        optimizers.make("lbfgs", 3, 3)
+    with pytest.raises(ValueError, match="option"):
+        optimizers.make("sgd", 3, 3, momentum=0.9)
+
+
+def test_schedules():
+    assert optimizers.schedule("constant")(0.1, 500) == 0.1
+    step = optimizers.schedule("step", step_size=10, gamma=0.5)
+    assert [step(1.0, t) for t in (0, 9, 10, 25)] == [1.0, 1.0, 0.5, 0.25]
+    assert optimizers.schedule("exponential", decay_rate=0.5, decay_steps=10)(1.0, 20) == pytest.approx(0.25)
+    cos = optimizers.schedule("cosine", total_steps=100, min_lr=0.1)
+    assert cos(1.0, 0) == 1.0 and cos(1.0, 50) == pytest.approx(0.55) and cos(1.0, 100) == pytest.approx(0.1)
+    assert cos(1.0, 1000) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="option"):
+        optimizers.schedule("step", warmup=3)
+
+
+def test_clip_by_global_norm():
+    g = np.array([3.0, 4.0])
+    assert optimizers.clip_by_global_norm(g, 1.0) == 5.0
+    np.testing.assert_allclose(g, [0.6, 0.8])
+    g = np.array([0.3, 0.4])
+    assert optimizers.clip_by_global_norm(g, None) == pytest.approx(0.5)
+    np.testing.assert_allclose(g, [0.3, 0.4])
+
+
+def test_soft_threshold_and_penalty():
+    W = np.array([0.5, -0.05, 0.02, -1.0])
+    assert regularizers.penalty(W, l1=0.1, l2=2.0) == pytest.approx(0.1 * 1.57 + 1.0 * np.sum(W**2))
+    regularizers.soft_threshold(W, 0.1)
+    np.testing.assert_allclose(W, [0.4, 0.0, 0.0, -0.9])
+    assert math.copysign(1, W[1]) in (1, -1)

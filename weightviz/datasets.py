@@ -1,0 +1,559 @@
+"""Datasets: seeded generators, the small tables scikit-learn ships, and a user's CSV.
+
+Every generator has the signature ``(n_samples, noise, test_fraction, seed, **options) -> Dataset``
+and draws only from ``np.random.default_rng(seed)``. ``DATASETS`` maps the name the UI shows to
+its loader. Features come out ready to train on (unit scale, or standardised with the training
+set's mean and standard deviation); ``Dataset.transform`` maps raw inputs the same way, so a
+figure can evaluate the model on a grid drawn in the original coordinates.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAX_CSV_BYTES = 50 * 2**20
+MAX_CSV_ROWS = 100_000
+MAX_CSV_FEATURES = 1_000
+MAX_CLASSES_FROM_NUMBERS = 20  # an integer target with at most this many values is taken as classes
+
+
+@dataclass
+class Dataset:
+    """Train and test arrays with what a page needs to label them."""
+
+    name: str
+    task: str  # "regression", "binary" or "multiclass"
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    feature_names: list[str]
+    target_name: str = "y"
+    class_names: list[str] | None = None
+    description: str = ""
+    true_weights: np.ndarray | None = None  # the generating weights, where they are known
+    true_bias: float | None = None
+    # raw input -> model input: standardisation (mean, scale) then optional polynomial expansion
+    input_mean: np.ndarray | None = None
+    input_scale: np.ndarray | None = None
+    poly_degree: int = 0
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_features(self):
+        return self.X_train.shape[1]
+
+    @property
+    def n_outputs(self):
+        """Width of the model's last layer: classes for multiclass, else 1."""
+        return len(self.class_names) if self.task == "multiclass" else 1
+
+    def layer_sizes(self, hidden=()):
+        """[n_features, *hidden, n_outputs]: the MLP that fits this dataset."""
+        return [self.n_features, *hidden, self.n_outputs]
+
+    @property
+    def n_raw_inputs(self):
+        """Number of raw input coordinates (1 for the polynomial curve, else n_features)."""
+        return 1 if self.poly_degree else self.n_features
+
+    def transform(self, raw):
+        """Raw inputs (n, n_raw_inputs) to model inputs (n, n_features), as the data was prepared."""
+        X = np.asarray(raw, dtype=float)
+        if self.input_mean is not None:
+            X = (X - self.input_mean) / self.input_scale
+        if self.poly_degree:
+            X = X[:, :1] ** np.arange(1, self.poly_degree + 1)
+        return X
+
+    def raw(self, X):
+        """Model inputs back to raw coordinates (the first column for the polynomial curve)."""
+        X = np.asarray(X, dtype=float)
+        if self.poly_degree:
+            X = X[:, :1]
+        return X if self.input_mean is None else X * self.input_scale + self.input_mean
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _split(X, y, test_fraction, rng, stratify):
+    """Shuffle and split; classification splits each class in proportion so the test set has them all."""
+    if not 0.0 <= test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in [0, 1), got {test_fraction}")
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify else [np.arange(len(y))]
+    test = []
+    for idx in groups:
+        idx = rng.permutation(idx)
+        test.append(idx[: int(round(test_fraction * len(idx)))])
+    test = np.sort(np.concatenate(test))
+    train = rng.permutation(np.setdiff1d(np.arange(len(y)), test))
+    test = rng.permutation(test)
+    return X[train], y[train], X[test], y[test]
+
+
+def _make(name, task, X, y, test_fraction, rng, **fields):
+    X_train, y_train, X_test, y_test = _split(X, y, test_fraction, rng, stratify=task != "regression")
+    return Dataset(name, task, X_train, y_train, X_test, y_test, **fields)
+
+
+def _standardized(ds):
+    """Standardise features with the training set's mean and std (constant columns left at scale 1)."""
+    mean = ds.X_train.mean(axis=0)
+    scale = ds.X_train.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    ds.X_train = (ds.X_train - mean) / scale
+    ds.X_test = (ds.X_test - mean) / scale
+    ds.input_mean, ds.input_scale = mean, scale
+    return ds
+
+
+def _standardized_target(ds):
+    """Standardise a regression target with the training mean and std (kept in meta to undo)."""
+    mean, std = float(ds.y_train.mean()), float(ds.y_train.std()) or 1.0
+    ds.y_train = (ds.y_train - mean) / std
+    ds.y_test = (ds.y_test - mean) / std
+    ds.meta["target_mean"], ds.meta["target_std"] = mean, std
+    return ds
+
+
+def _labels(y, n_classes):
+    return y.astype(np.intp) if n_classes > 2 else y.astype(float)
+
+
+# -- generated data ------------------------------------------------------------------------------
+def house_prices(n_samples=60, noise=0.3, test_fraction=0.2, seed=0):
+    """price = w·area + b + ε with w = 1.5 ($150 per sq ft), b = 0.5 ($50k): the classic y = w·x + b."""
+    rng = np.random.default_rng(seed)
+    area = rng.uniform(0.6, 3.5, size=(n_samples, 1))  # thousands of square feet
+    price = 1.5 * area[:, 0] + 0.5 + noise * rng.normal(size=n_samples)  # hundreds of thousands of $
+    return _make(
+        "house_prices",
+        "regression",
+        area,
+        price,
+        test_fraction,
+        rng,
+        feature_names=["area (1000 sq ft)"],
+        target_name="price ($100k)",
+        description="House price against floor area: one weight (price per square foot) and one bias.",
+        true_weights=np.array([1.5]),
+        true_bias=0.5,
+    )
+
+
+def linear(n_samples=200, noise=0.5, test_fraction=0.2, seed=0, n_features=8, n_informative=3):
+    """y = X·w + b + ε with X ~ N(0, I), only ``n_informative`` of the weights non-zero."""
+    rng = np.random.default_rng(seed)
+    w = np.zeros(n_features)
+    w[:n_informative] = rng.uniform(1.0, 3.0, n_informative) * rng.choice([-1.0, 1.0], n_informative)
+    X = rng.normal(size=(n_samples, n_features))
+    y = X @ w + 1.0 + noise * rng.normal(size=n_samples)
+    return _make(
+        "linear",
+        "regression",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=[f"x{i + 1}" for i in range(n_features)],
+        description=f"{n_informative} informative features and {n_features - n_informative} irrelevant ones "
+        "(true weight 0): what L1 should find.",
+        true_weights=w,
+        true_bias=1.0,
+    )
+
+
+def plane(n_samples=300, noise=0.1, test_fraction=0.2, seed=0):
+    """y = (x₁ + x₂)/2 + ε on [−1, 1]² (TensorFlow Playground's regression plane)."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n_samples, 2))
+    y = 0.5 * (X[:, 0] + X[:, 1]) + noise * rng.normal(size=n_samples)
+    return _make(
+        "plane",
+        "regression",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=["x1", "x2"],
+        description="A tilted plane: a linear model fits it exactly.",
+        true_weights=np.array([0.5, 0.5]),
+        true_bias=0.0,
+    )
+
+
+def moons(n_samples=300, noise=0.15, test_fraction=0.2, seed=0):
+    """Two interleaving half circles (as scikit-learn's make_moons), centred and scaled to ≈[−1, 1]."""
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n_samples) % 2).astype(float)
+    angle = rng.uniform(0, np.pi, n_samples)
+    x1 = np.where(y == 0, np.cos(angle), 1 - np.cos(angle))
+    x2 = np.where(y == 0, np.sin(angle), 0.5 - np.sin(angle))
+    X = np.column_stack([x1 - 0.5, x2 - 0.25]) / 1.2 + noise * rng.normal(size=(n_samples, 2))
+    return _make(
+        "moons",
+        "binary",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=["x1", "x2"],
+        class_names=["0", "1"],
+        description="Two interleaving moons: needs a curved boundary.",
+    )
+
+
+def circles(n_samples=300, noise=0.1, test_fraction=0.2, seed=0, factor=0.5):
+    """A disc inside a ring (radius ``factor`` and 1): no straight line separates them."""
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n_samples) % 2).astype(float)
+    angle = rng.uniform(0, 2 * np.pi, n_samples)
+    radius = np.where(y == 1, factor, 1.0)
+    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)]) + noise * rng.normal(size=(n_samples, 2))
+    return _make(
+        "circles",
+        "binary",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=["x1", "x2"],
+        class_names=["outer", "inner"],
+        description="A disc inside a ring.",
+    )
+
+
+def xor(n_samples=300, noise=0.05, test_fraction=0.2, seed=0):
+    """Four quadrants, class 1 where x₁·x₂ > 0: the problem a single linear layer cannot solve."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n_samples, 2))
+    X += np.sign(X) * 0.1  # a margin between the quadrants, as in TensorFlow Playground
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)
+    X += noise * rng.normal(size=X.shape)
+    return _make(
+        "xor",
+        "binary",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=["x1", "x2"],
+        class_names=["0", "1"],
+        description="Exclusive or: the classic case for a hidden layer.",
+    )
+
+
+def spiral(n_samples=300, noise=0.1, test_fraction=0.2, seed=0, n_classes=2, turns=1.25):
+    """``n_classes`` interleaved spiral arms (binary for 2, else multiclass)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % n_classes
+    r = rng.uniform(0.05, 1.0, n_samples)
+    angle = 2 * np.pi * (turns * r + y / n_classes)
+    X = r[:, None] * np.column_stack([np.sin(angle), np.cos(angle)]) + noise * r[:, None] * rng.normal(
+        size=(n_samples, 2)
+    )
+    task = "binary" if n_classes == 2 else "multiclass"
+    return _make(
+        "spiral",
+        task,
+        X,
+        _labels(y, n_classes),
+        test_fraction,
+        rng,
+        feature_names=["x1", "x2"],
+        class_names=[str(c) for c in range(n_classes)],
+        description="Interleaved spirals: hard for small nets.",
+    )
+
+
+def blobs(n_samples=300, noise=0.25, test_fraction=0.2, seed=0, n_classes=3):
+    """``n_classes`` Gaussian blobs with centres on a circle of radius 0.8 and std ``noise``."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % n_classes
+    angle = 2 * np.pi * np.arange(n_classes) / n_classes + rng.uniform(0, 2 * np.pi)
+    centres = 0.8 * np.column_stack([np.cos(angle), np.sin(angle)])
+    X = centres[y] + noise * rng.normal(size=(n_samples, 2))
+    task = "binary" if n_classes == 2 else "multiclass"
+    return _make(
+        "blobs",
+        task,
+        X,
+        _labels(y, n_classes),
+        test_fraction,
+        rng,
+        feature_names=["x1", "x2"],
+        class_names=[str(c) for c in range(n_classes)],
+        description="Gaussian blobs, one per class.",
+    )
+
+
+def polynomial(n_samples=15, noise=0.15, test_fraction=0.33, seed=0, degree=9):
+    """y = sin(πx) + ε at a few points x ∈ [−1, 1], features x, x², …, x^degree: made to overfit."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n_samples, 1))
+    y = np.sin(np.pi * x[:, 0]) + noise * rng.normal(size=n_samples)
+    X = x ** np.arange(1, degree + 1)
+    return _make(
+        "polynomial",
+        "regression",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=["x"] + [f"x^{p}" for p in range(2, degree + 1)],
+        description=f"A few noisy points of a curve and a degree-{degree} polynomial: "
+        "it overfits until L2 reins the weights in.",
+        poly_degree=degree,
+    )
+
+
+# -- tables that ship inside scikit-learn (read from its package, no network) ---------------------
+def _sklearn_table(loader_name, name, task, test_fraction, seed, description, standardize_target=False):
+    from sklearn import datasets as sk  # imported on first use: it is slow to import
+
+    bunch = getattr(sk, loader_name)()
+    rng = np.random.default_rng(seed)
+    classes = [str(c) for c in getattr(bunch, "target_names", [])] if task != "regression" else None
+    y = bunch.target.astype(float) if task in ("regression", "binary") else bunch.target.astype(np.intp)
+    ds = _make(
+        name,
+        task,
+        bunch.data.astype(float),
+        y,
+        test_fraction,
+        rng,
+        feature_names=[str(f) for f in bunch.feature_names],
+        class_names=classes,
+        target_name="target",
+        description=description,
+    )
+    return _standardized_target(ds) if standardize_target else ds
+
+
+def iris(n_samples=None, noise=None, test_fraction=0.2, seed=0):
+    """Fisher's iris: 150 flowers, 4 measurements, 3 species (standardised)."""
+    return _standardized(
+        _sklearn_table(
+            "load_iris", "iris", "multiclass", test_fraction, seed, "150 iris flowers, 4 measurements (cm), 3 species."
+        )
+    )
+
+
+def wine(n_samples=None, noise=None, test_fraction=0.2, seed=0):
+    """178 wines, 13 chemical measurements, 3 cultivars (standardised)."""
+    return _standardized(
+        _sklearn_table(
+            "load_wine", "wine", "multiclass", test_fraction, seed, "178 wines, 13 chemical measurements, 3 cultivars."
+        )
+    )
+
+
+def breast_cancer(n_samples=None, noise=None, test_fraction=0.2, seed=0):
+    """569 tumours, 30 cell-nucleus features, malignant (0) or benign (1) (standardised)."""
+    return _standardized(
+        _sklearn_table(
+            "load_breast_cancer",
+            "breast_cancer",
+            "binary",
+            test_fraction,
+            seed,
+            "569 tumours, 30 features: malignant or benign.",
+        )
+    )
+
+
+def diabetes(n_samples=None, noise=None, test_fraction=0.2, seed=0):
+    """442 patients, 10 baseline variables, disease progression after a year (features and target standardised)."""
+    return _standardized(
+        _sklearn_table(
+            "load_diabetes",
+            "diabetes",
+            "regression",
+            test_fraction,
+            seed,
+            "442 patients, 10 variables: disease progression after one year (target standardised).",
+            standardize_target=True,
+        )
+    )
+
+
+def digits(n_samples=None, noise=None, test_fraction=0.2, seed=0):
+    """1 797 handwritten digits as 8×8 images, pixels scaled from 0…16 to 0…1, 10 classes."""
+    ds = _sklearn_table(
+        "load_digits", "digits", "multiclass", test_fraction, seed, "1 797 handwritten digits, 8×8 pixels, 10 classes."
+    )
+    ds.X_train, ds.X_test = ds.X_train / 16.0, ds.X_test / 16.0
+    ds.input_mean, ds.input_scale = np.zeros(64), np.full(64, 16.0)
+    ds.meta["image_shape"] = (8, 8)
+    return ds
+
+
+DATASETS = {
+    "house_prices": house_prices,
+    "linear": linear,
+    "plane": plane,
+    "moons": moons,
+    "circles": circles,
+    "xor": xor,
+    "spiral": spiral,
+    "blobs": blobs,
+    "polynomial": polynomial,
+    "iris": iris,
+    "wine": wine,
+    "breast_cancer": breast_cancer,
+    "diabetes": diabetes,
+    "digits": digits,
+}
+BUILT_IN_TABLES = ("iris", "wine", "breast_cancer", "diabetes", "digits")
+
+
+def load(name, **options):
+    """The dataset ``name`` from DATASETS, e.g. ``load("moons", noise=0.2, seed=1)``."""
+    try:
+        loader = DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}") from None
+    return loader(**options)
+
+
+# -- a user's CSV --------------------------------------------------------------------------------
+class CSVError(ValueError):
+    """A CSV that cannot become a dataset; the message says what is wrong and how to fix it."""
+
+
+def read_csv(source):
+    """A pandas DataFrame from a path, bytes or file-like object; CSVError for empty, binary or broken files."""
+    import pandas as pd
+
+    if isinstance(source, (bytes, bytearray)):
+        raw = bytes(source)
+    elif hasattr(source, "read"):
+        raw = source.read(MAX_CSV_BYTES + 1)
+        raw = raw.encode() if isinstance(raw, str) else raw
+    else:
+        with open(source, "rb") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise CSVError(f"the file is larger than {MAX_CSV_BYTES // 2**20} MB; use a sample of it")
+    if not raw.strip():
+        raise CSVError("the file is empty")
+    if b"\x00" in raw[:4096]:
+        raise CSVError("this is not a text file (it contains NUL bytes); export the table as CSV")
+    try:
+        df = pd.read_csv(io.BytesIO(raw), sep=None, engine="python", nrows=MAX_CSV_ROWS + 1)
+    except UnicodeDecodeError:
+        raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as e:
+        raise CSVError(f"the file could not be read as CSV: {str(e).strip().splitlines()[0]}") from None
+    if len(df) > MAX_CSV_ROWS:
+        raise CSVError(f"the file has more than {MAX_CSV_ROWS:,} rows; use a sample of it")
+    if df.shape[1] < 2:
+        raise CSVError(
+            "the table needs at least two columns (features and a target); "
+            "check the separator (comma, semicolon or tab)"
+        )
+    if len(df) < 4:
+        raise CSVError(f"the table has {len(df)} data rows; at least 4 are needed to train and test")
+    return df
+
+
+def from_csv(
+    source,
+    target=None,
+    features=None,
+    task="auto",
+    standardize=True,
+    drop_missing=False,
+    test_fraction=0.2,
+    seed=0,
+    name="csv",
+):
+    """A Dataset from a CSV: ``target`` column (default: the last), numeric ``features`` (default: all others).
+
+    ``task="auto"`` takes text or booleans or integers with at most 20 values as classes (binary
+    for two), anything else as regression. Features (and a regression target) are standardised
+    with the training set's statistics. Raises CSVError naming the problem.
+    """
+    import pandas as pd
+
+    df = source if isinstance(source, pd.DataFrame) else read_csv(source)
+    df.columns = [str(c).strip() for c in df.columns]
+    target = df.columns[-1] if target is None else target
+    if target not in df.columns:
+        raise CSVError(f"there is no column {target!r}; the columns are {', '.join(df.columns)}")
+    if features is None:
+        features = [c for c in df.columns if c != target and pd.api.types.is_numeric_dtype(df[c])]
+        if not features:
+            raise CSVError("no numeric feature columns: every column besides the target holds text")
+    features = list(features)
+    missing = [c for c in features if c not in df.columns]
+    if missing:
+        raise CSVError(f"no column named {', '.join(map(repr, missing))}")
+    if target in features:
+        raise CSVError(f"the target {target!r} cannot also be a feature")
+    if len(features) > MAX_CSV_FEATURES:
+        raise CSVError(f"{len(features)} feature columns; at most {MAX_CSV_FEATURES} are supported")
+    text = [c for c in features if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
+    if text:
+        raise CSVError(
+            f"feature column {text[0]!r} is not numeric (e.g. {df[text[0]].dropna().iloc[0]!r}); "
+            "leave it out or encode it as numbers"
+        )
+    table = df[features + [target]]
+    nan_counts = table.isna().sum()
+    if nan_counts.any():
+        if not drop_missing:
+            worst = ", ".join(f"{c!r} ({n})" for c, n in nan_counts[nan_counts > 0].items())
+            raise CSVError(f"missing values in {worst}; fill them in, or drop those rows")
+        table = table.dropna()
+    X = table[features].to_numpy(dtype=float)
+    if not np.isfinite(X).all():
+        bad = [c for c in features if not np.isfinite(table[c].to_numpy(dtype=float)).all()]
+        raise CSVError(f"column {bad[0]!r} holds infinite values")
+    y_raw = table[target]
+    task = _infer_task(y_raw) if task == "auto" else task
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(y_raw):
+            raise CSVError(f"target {target!r} holds text, so it cannot be a regression target; choose classification")
+        y, class_names = y_raw.to_numpy(dtype=float), None
+    else:
+        class_names, codes = np.unique(y_raw.astype(str).to_numpy(), return_inverse=True)
+        if len(class_names) < 2:
+            raise CSVError(f"target {target!r} has only one class ({class_names[0]!r}); a classifier needs two or more")
+        task = "binary" if len(class_names) == 2 else "multiclass"
+        y = _labels(codes, len(class_names))
+        class_names = [str(c) for c in class_names]
+    if len(y) < 4:
+        raise CSVError(f"only {len(y)} complete rows; at least 4 are needed")
+    rng = np.random.default_rng(seed)
+    ds = _make(
+        name,
+        task,
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=features,
+        target_name=target,
+        class_names=class_names,
+        description=f"{len(y)} rows from a CSV, {len(features)} features.",
+    )
+    if task != "regression" and len(np.unique(ds.y_train)) < 2:
+        raise CSVError("after the train/test split the training set holds one class; add rows of the others")
+    if standardize:
+        ds = _standardized(ds)
+        if task == "regression":
+            ds = _standardized_target(ds)
+    return ds
+
+
+def _infer_task(y):
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        return "classification"
+    values = y.dropna().to_numpy(dtype=float)
+    integral = np.all(np.equal(np.mod(values, 1), 0))
+    return "classification" if integral and len(np.unique(values)) <= MAX_CLASSES_FROM_NUMBERS else "regression"

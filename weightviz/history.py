@@ -1,0 +1,308 @@
+"""What a training run leaves behind for the dashboard: per-step statistics, histograms and snapshots.
+
+Four logs, each a :class:`ThinningLog` with its share of one memory budget (64 MB by default):
+
+- ``scalars``: every step, the learning rate, batch loss, penalty, global gradient norm and, per
+  layer l, the statistics in ``LAYER_STATS`` of the weights W_l and of their gradient (as the
+  optimizer received it: data gradient + l2·W, after clipping), plus the update/weight ratio
+  ‖W_l(t) − W_l(t−1)‖/‖W_l(t−1)‖ of the update actually applied (optimizer and L1 proximal step
+  together; healthy near 1e-3), and the norms of the biases and their gradient;
+- ``hists``: every step, ``bins`` equal-width bins of W_l and of its gradient between that step's
+  min and max (the range is stored with the counts);
+- ``snapshots``: full float32 copies of all parameters and their gradients;
+- ``evals``: train and test loss and metric on the whole sets, at evaluation steps.
+
+When a log is full it keeps every other row and records at twice the stride from then on, so a
+100 000-step run still covers its whole length evenly, and row 0 (the initial state) always stays.
+
+Recording is cheap because it is deferred: a step only copies the parameters and gradients into
+a block buffer; when the block is full (or anything is read) the statistics of the whole block
+are computed at once, vectorised over steps and layers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+WEIGHT_STATS = ("w_norm", "w_mean", "w_std", "w_min", "w_max", "w_near_zero", "w_zero")
+GRAD_STATS = ("g_norm", "g_mean", "g_std", "g_min", "g_max")
+LAYER_STATS = WEIGHT_STATS + GRAD_STATS + ("update_ratio", "b_norm", "gb_norm")
+GLOBAL_STATS = ("lr", "batch_loss", "penalty", "grad_norm")
+EVAL_STATS = ("train_loss", "test_loss", "train_metric", "test_metric")
+# Shares of the memory budget per log; snapshots take the rest.
+SHARES = {"scalars": 1 / 8, "hists": 1 / 8, "evals": 1 / 64}
+
+
+class ThinningLog:
+    """Rows offered one at a time, kept at a stride that doubles whenever ``capacity`` rows are full."""
+
+    def __init__(self, capacity, fields):
+        """``fields``: name -> (row shape, dtype)."""
+        self.capacity = max(2, int(capacity))
+        self.stride = 1
+        self.n = 0
+        self._count = 0
+        rows = min(self.capacity, 256)
+        self.steps_buf = np.empty(rows, dtype=np.int64)
+        self.data = {name: np.empty((rows, *shape), dtype=dtype) for name, (shape, dtype) in fields.items()}
+
+    def offer(self):
+        """Count one offer; True if the caller should ``append`` this one (thinning first when full)."""
+        count = self._count
+        self._count += 1
+        if count % self.stride:
+            return False
+        if self.n == self.capacity:
+            self._thin()
+            return count % self.stride == 0
+        return True
+
+    def extend(self, steps, **rows):
+        """Offer ``len(steps)`` rows at once (arrays with one row per step); stores the ones due."""
+        k = len(steps)
+        due = np.flatnonzero((self._count + np.arange(k)) % self.stride == 0)
+        if self.n + len(due) > self.capacity:  # thinning happens inside this block: go row by row
+            for i in range(k):
+                if self.offer():
+                    self.append(steps[i], **{name: r[i] for name, r in rows.items()})
+            return
+        self._count += k
+        while self.n + len(due) > len(self.steps_buf):
+            self._grow()
+        end = self.n + len(due)
+        self.steps_buf[self.n : end] = np.asarray(steps)[due]
+        for name, r in rows.items():
+            self.data[name][self.n : end] = r[due]
+        self.n = end
+
+    def append(self, step, **values):
+        """Store a row (after a True ``offer``)."""
+        if self.n == len(self.steps_buf):
+            self._grow()
+        self.steps_buf[self.n] = step
+        for name, value in values.items():
+            self.data[name][self.n] = value
+        self.n += 1
+
+    @property
+    def steps(self):
+        return self.steps_buf[: self.n]
+
+    def __getitem__(self, name):
+        return self.data[name][: self.n]
+
+    @property
+    def nbytes(self):
+        return self.steps_buf.nbytes + sum(a.nbytes for a in self.data.values())
+
+    def _thin(self):
+        keep = slice(0, self.n, 2)
+        kept = len(range(self.n)[keep])
+        self.steps_buf[:kept] = self.steps_buf[keep].copy()
+        for a in self.data.values():
+            a[:kept] = a[keep].copy()
+        self.n = kept
+        self.stride *= 2
+
+    def _grow(self):
+        rows = min(self.capacity, 2 * len(self.steps_buf))
+        self.steps_buf = np.resize(self.steps_buf, rows)
+        self.data = {name: _resized(a, rows) for name, a in self.data.items()}
+
+
+def _resized(a, rows):
+    out = np.empty((rows, *a.shape[1:]), dtype=a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+def layer_stats(x, offsets, near_zero=1e-3):
+    """Per-segment statistics along the last axis of x, segment l = x[..., offsets[l]:offsets[l+1]].
+
+    Returns a dict of (..., L) arrays: norm ‖x_l‖₂, mean, std, min, max, the share |x| < near_zero
+    and the share x == 0. One vectorised pass for all layers (``np.ufunc.reduceat``).
+    """
+    starts = offsets[:-1]
+    sizes = np.diff(offsets).astype(float)
+    squares = np.add.reduceat(x * x, starts, axis=-1)
+    mean = np.add.reduceat(x, starts, axis=-1) / sizes
+    return {
+        "norm": np.sqrt(squares),
+        "mean": mean,
+        "std": np.sqrt(np.maximum(squares / sizes - mean * mean, 0.0)),
+        "min": np.minimum.reduceat(x, starts, axis=-1),
+        "max": np.maximum.reduceat(x, starts, axis=-1),
+        "near_zero": np.add.reduceat(np.abs(x) < near_zero, starts, axis=-1, dtype=np.int64) / sizes,
+        "zero": np.add.reduceat(x == 0.0, starts, axis=-1, dtype=np.int64) / sizes,
+    }
+
+
+def segment_histograms(x, segment_of, lo, hi, bins):
+    """(K, L, bins) counts of each row k and segment l of x (K, n) in equal-width bins over [lo, hi].
+
+    ``segment_of[i]`` is the segment of column i; ``lo`` and ``hi`` are (K, L). The top edge is
+    inclusive, as in np.histogram. Rows whose range is not finite count nothing.
+    """
+    K, L = lo.shape
+    finite = np.isfinite(lo) & np.isfinite(hi)
+    lo = np.where(finite, lo, 0.0)
+    scale = bins / np.where(finite & (hi > lo), hi - lo, 1.0)
+    with np.errstate(invalid="ignore"):
+        index = np.nan_to_num((x - lo[:, segment_of]) * scale[:, segment_of]).astype(np.int64)
+    np.clip(index, 0, bins - 1, out=index)
+    index += (segment_of * bins) + (np.arange(K) * (L * bins))[:, None]
+    counts = np.bincount(index.ravel(), minlength=K * L * bins).reshape(K, L, bins)
+    counts[~finite] = 0
+    return counts
+
+
+class History:
+    """Everything a Trainer records; ``frame()`` gives the scalar parts as a pandas DataFrame."""
+
+    def __init__(self, model, budget_mb=64.0, bins=30, near_zero=1e-3):
+        self.weight_shapes = [W.shape for W in model.weights]
+        self.offsets = np.asarray(model.weight_offsets)
+        self.segment_of = np.repeat(np.arange(len(self.weight_shapes)), np.diff(self.offsets))
+        self.n_weights, self.n_params = model.n_weights, model.n_params
+        self.bias_offsets = np.cumsum([0] + [b.size for b in model.biases])  # within params[n_weights:]
+        self.bins, self.near_zero = bins, near_zero
+        L = len(self.weight_shapes)
+        self.columns = list(GLOBAL_STATS) + [f"{stat}_{l}" for stat in LAYER_STATS for l in range(L)]
+        budget = budget_mb * 2**20
+        self.scalars = ThinningLog(
+            budget * SHARES["scalars"] // (8 * len(self.columns) + 8), {"values": ((len(self.columns),), np.float64)}
+        )
+        hist_fields = {"w_counts": ((L, bins), np.int32), "w_range": ((L, 2), np.float64)}
+        hist_fields |= {"g_counts": ((L, bins), np.int32), "g_range": ((L, 2), np.float64)}
+        self.hists = ThinningLog(budget * SHARES["hists"] // (2 * L * (4 * bins + 16) + 8), hist_fields)
+        self.evals = ThinningLog(
+            budget * SHARES["evals"] // (8 * len(EVAL_STATS) + 8), {"values": ((len(EVAL_STATS),), np.float64)}
+        )
+        snapshot_row = 8 * self.n_params + 8
+        self.snapshots = ThinningLog(
+            budget * (1 - sum(SHARES.values())) // snapshot_row,
+            {"params": ((self.n_params,), np.float32), "grads": ((self.n_params,), np.float32)},
+        )
+        # The pending block: raw float64 copies of recent steps, at most ~4 MB and 256 steps.
+        block = int(np.clip(4 * 2**20 // (16 * self.n_params + 1), 1, 256))
+        self._params = np.empty((block, self.n_params))
+        self._grads = np.empty((block, self.n_params))
+        self._globals = np.empty((block, len(GLOBAL_STATS)))
+        self._steps = np.empty(block, dtype=np.int64)
+        self._pending = 0
+        self._last_weights = None  # weights of the step before the block, for the update ratio
+
+    # -- recording ------------------------------------------------------------------------------
+    def record(self, step, params, grads=None, lr=np.nan, batch_loss=np.nan, penalty=np.nan, grad_norm=np.nan):
+        """Record the state after ``step`` updates; ``grads=None`` (step 0) records no gradient."""
+        i = self._pending
+        self._params[i] = params
+        self._grads[i] = np.nan if grads is None else grads
+        self._globals[i] = (lr, batch_loss, penalty, grad_norm)
+        self._steps[i] = step
+        self._pending += 1
+        if self._pending == len(self._steps):
+            self.flush()
+
+    def record_eval(self, step, train_loss, test_loss, train_metric, test_metric):
+        if self.evals.offer():
+            self.evals.append(step, values=[train_loss, test_loss, train_metric, test_metric])
+
+    def flush(self):
+        """Turn the pending block into statistics, histograms and snapshots (vectorised over its steps)."""
+        k = self._pending
+        if k == 0:
+            return
+        steps, P, G = self._steps[:k], self._params[:k], self._grads[:k]
+        W, gW = P[:, : self.n_weights], G[:, : self.n_weights]  # (k, n_weights)
+        w = layer_stats(W, self.offsets, self.near_zero)
+        g = layer_stats(gW, self.offsets, self.near_zero)
+        previous = np.empty_like(W)
+        previous[0] = np.nan if self._last_weights is None else self._last_weights
+        previous[1:] = W[:-1]
+        delta = layer_stats(W - previous, self.offsets)["norm"]
+        prev_norm = layer_stats(previous, self.offsets)["norm"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            update_ratio = np.where(prev_norm > 0, delta / prev_norm, np.nan)
+        values = [self._globals[:k]]
+        values += [w[name[2:]] for name in WEIGHT_STATS] + [g[name[2:]] for name in GRAD_STATS]
+        values += [update_ratio, self._bias_norms(P), self._bias_norms(G)]
+        self.scalars.extend(steps, values=np.concatenate(values, axis=1))
+        w_range = np.stack([w["min"], w["max"]], axis=2)  # (k, L, 2)
+        g_range = np.stack([g["min"], g["max"]], axis=2)
+        self.hists.extend(
+            steps,
+            w_counts=segment_histograms(W, self.segment_of, w["min"], w["max"], self.bins),
+            w_range=w_range,
+            g_counts=segment_histograms(gW, self.segment_of, g["min"], g["max"], self.bins),
+            g_range=g_range,
+        )
+        self.snapshots.extend(steps, params=P, grads=G)
+        self._last_weights = W[-1].copy()
+        self._pending = 0
+
+    def _bias_norms(self, flat_rows):
+        b = flat_rows[:, self.n_weights : self.n_weights + self.bias_offsets[-1]]
+        return np.sqrt(np.add.reduceat(b * b, self.bias_offsets[:-1], axis=1))
+
+    # -- reading (each reader flushes first) -----------------------------------------------------
+    def __len__(self):
+        """Number of scalar rows kept."""
+        self.flush()
+        return self.scalars.n
+
+    @property
+    def steps(self):
+        self.flush()
+        return self.scalars.steps
+
+    def column(self, name):
+        """One scalar column over the kept steps, e.g. ``"batch_loss"`` or ``"w_norm_0"``."""
+        self.flush()
+        return self.scalars["values"][:, self.columns.index(name)]
+
+    def layer_stat(self, stat):
+        """(steps, (rows, L) array) of a per-layer statistic from LAYER_STATS."""
+        self.flush()
+        first = self.columns.index(f"{stat}_0")
+        return self.scalars.steps, self.scalars["values"][:, first : first + len(self.weight_shapes)]
+
+    def eval_column(self, name):
+        """(steps, values) of one of EVAL_STATS."""
+        return self.evals.steps, self.evals["values"][:, EVAL_STATS.index(name)]
+
+    def histograms(self, which="w"):
+        """(steps, counts (rows, L, bins), ranges (rows, L, 2)) of the weights ("w") or gradients ("g")."""
+        self.flush()
+        return self.hists.steps, self.hists[f"{which}_counts"], self.hists[f"{which}_range"]
+
+    @property
+    def snapshot_steps(self):
+        self.flush()
+        return self.snapshots.steps
+
+    def snapshot(self, index):
+        """(step, weights, grads) of kept snapshot ``index``: lists of (fan_in, fan_out) float32 arrays."""
+        self.flush()
+        params, grads = self.snapshots["params"][index], self.snapshots["grads"][index]
+        return int(self.snapshots.steps[index]), self._unflatten(params), self._unflatten(grads)
+
+    def _unflatten(self, flat):
+        bounds = zip(self.offsets[:-1], self.offsets[1:], self.weight_shapes, strict=True)
+        return [flat[a:b].reshape(shape) for a, b, shape in bounds]
+
+    @property
+    def nbytes(self):
+        logs = (self.scalars, self.hists, self.evals, self.snapshots)
+        return sum(log.nbytes for log in logs) + self._params.nbytes + self._grads.nbytes
+
+    def frame(self):
+        """The scalar history as a pandas DataFrame indexed by step, with the evaluations joined in."""
+        import pandas as pd  # only here: the engine itself needs numpy alone
+
+        self.flush()
+        df = pd.DataFrame(self.scalars["values"], index=pd.Index(self.scalars.steps, name="step"), columns=self.columns)
+        evals = pd.DataFrame(
+            self.evals["values"], index=pd.Index(self.evals.steps, name="step"), columns=list(EVAL_STATS)
+        )
+        return df.join(evals, how="outer")

@@ -1,0 +1,54 @@
+"""Weight penalties: L1, L2 and elastic net (both), acting on weights only, never on biases.
+
+The penalty added to the mean data loss is
+
+    penalty(W) = l1·Σ|w| + (l2/2)·Σw²
+
+so its gradient is l1·sign(w) + l2·w. The L2 part enters the gradient the optimizer sees. The L1
+part is applied as a *proximal* step after the optimizer's update: the soft-threshold
+
+    w ← sign(w)·max(|w| − η·l1, 0)
+
+where η is the step size the optimizer just used for that weight (the learning rate for SGD and
+momentum, the per-weight η/(√v̂ + ε) for RMSprop and Adam). Unlike adding l1·sign(w) to the
+gradient, which makes small weights jitter around zero forever, this sets a weight exactly to 0
+once the data's pull on it is weaker than l1: L1's sparsity becomes visible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# The regularizer presets the UI offers, keyed by the name it shows: which of (l1, l2) are active.
+REGULARIZERS: dict[str, tuple[bool, bool]] = {
+    "none": (False, False),
+    "L1 (lasso)": (True, False),
+    "L2 (ridge)": (False, True),
+    "elastic net": (True, True),
+}
+
+
+def penalty(W, l1=0.0, l2=0.0):
+    """l1·Σ|w| + (l2/2)·Σw² over the (flat) weights W."""
+    value = 0.0
+    if l1:
+        value += l1 * float(np.abs(W).sum())
+    if l2:
+        value += 0.5 * l2 * float(np.dot(W.ravel(), W.ravel()))
+    return value
+
+
+def penalty_grad(W, l1=0.0, l2=0.0):
+    """d penalty / dW = l1·sign(w) + l2·w (the subgradient 0 at w = 0)."""
+    return l1 * np.sign(W) + l2 * W
+
+
+def add_l2_grad(grad_W, W, l2):
+    """grad_W += l2·W in place: the smooth part of the penalty, which the optimizer sees."""
+    if l2:
+        grad_W += l2 * W
+
+
+def soft_threshold(W, threshold):
+    """W ← sign(W)·max(|W| − threshold, 0) in place (the proximal step of threshold·Σ|w|)."""
+    np.copyto(W, np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0))
