@@ -9,6 +9,7 @@ figure can evaluate the model on a grid drawn in the original coordinates.
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, field
 
@@ -442,7 +443,11 @@ def read_csv(source):
     if b"\x00" in raw[:4096]:
         raise CSVError("this is not a text file (it contains NUL bytes); export the table as CSV")
     try:
-        df = pd.read_csv(io.BytesIO(raw), sep=None, engine="python", nrows=MAX_CSV_ROWS + 1)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=_separator(text), nrows=MAX_CSV_ROWS + 1)
     except UnicodeDecodeError:
         raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as e:
@@ -457,6 +462,14 @@ def read_csv(source):
     if len(df) < 4:
         raise CSVError(f"the table has {len(df)} data rows; at least 4 are needed to train and test")
     return df
+
+
+def _separator(text):
+    """The separator of a CSV: comma, semicolon, tab or bar, as the first lines suggest (comma if unsure)."""
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def from_csv(

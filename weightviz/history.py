@@ -237,7 +237,8 @@ class History:
             g_counts=segment_histograms(gW, self.segment_of, g["min"], g["max"], self.bins),
             g_range=g_range,
         )
-        self.snapshots.extend(steps, params=P, grads=G)
+        with np.errstate(over="ignore"):  # float32 storage: a value beyond 3.4e38 is stored as inf
+            self.snapshots.extend(steps, params=P, grads=G)
         self._last_weights = W[-1].copy()
         self._pending = 0
 

@@ -25,7 +25,11 @@ class SGD:
 
 
 class Momentum:
-    """Heavy ball (PyTorch form): v ← μ·v + g, θ ← θ − η·v; Nesterov: θ ← θ − η·(g + μ·v)."""
+    """Heavy ball (PyTorch form): v ← μ·v + g, θ ← θ − η·v; Nesterov: θ ← θ − η·(g + μ·v).
+
+    Its step size is η/(1 − μ): at a steady gradient v = g/(1 − μ), so that is how far θ moves per
+    unit of gradient, and the L1 threshold scales with it to keep the lasso's fixed point.
+    """
 
     def __init__(self, n_params, n_weights, momentum=0.9, nesterov=False):
         self.momentum, self.nesterov = momentum, nesterov
@@ -40,7 +44,7 @@ class Momentum:
             params -= lr * (grads + self.momentum * self.velocity)
         else:
             params -= lr * self.velocity
-        return lr
+        return lr / (1.0 - self.momentum)
 
 
 class RMSprop:

@@ -1,0 +1,110 @@
+import io
+
+import numpy as np
+import pytest
+
+from weightviz import datasets
+from weightviz.datasets import CSVError
+
+
+@pytest.mark.parametrize("name", list(datasets.DATASETS))
+def test_every_dataset_is_seeded_shaped_and_labelled(name):
+    a, b = datasets.load(name, seed=4), datasets.load(name, seed=4)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    assert a.task in ("regression", "binary", "multiclass")
+    assert a.X_train.shape[1] == a.X_test.shape[1] == len(a.feature_names)
+    assert len(a.X_train) == len(a.y_train) > len(a.X_test) == len(a.y_test) > 0
+    assert np.isfinite(a.X_train).all() and np.isfinite(a.y_train).all()
+    if a.task == "binary":
+        assert set(np.unique(a.y_train)) == {0.0, 1.0}
+    if a.task == "multiclass":
+        assert a.y_train.dtype.kind == "i" and set(np.unique(a.y_train)) == set(range(len(a.class_names)))
+    assert a.layer_sizes([5])[0] == a.n_features and a.layer_sizes([5])[-1] == a.n_outputs
+    if name not in datasets.BUILT_IN_TABLES:
+        assert not np.array_equal(datasets.load(name, seed=5).X_train, a.X_train)
+
+
+def test_built_in_tables_have_their_names_and_sizes():
+    iris = datasets.load("iris")
+    assert iris.feature_names[0].startswith("sepal length") and iris.class_names == ["setosa", "versicolor", "virginica"]
+    assert len(iris.X_train) + len(iris.X_test) == 150
+    np.testing.assert_allclose(iris.X_train.mean(0), 0, atol=1e-12)  # standardised on the training set
+    digits = datasets.load("digits")
+    assert digits.n_features == 64 and digits.meta["image_shape"] == (8, 8) and digits.X_train.max() <= 1.0
+    assert len(datasets.load("breast_cancer").feature_names) == 30
+
+
+def test_linear_data_has_known_weights_and_irrelevant_features():
+    ds = datasets.linear(n_features=6, n_informative=2, noise=0.0, seed=1)
+    pred = ds.X_train @ ds.true_weights + ds.true_bias
+    np.testing.assert_allclose(pred, ds.y_train)
+    assert (ds.true_weights == 0).sum() == 4
+
+
+def test_transform_maps_raw_inputs_like_the_data():
+    poly = datasets.polynomial(degree=5, seed=0)
+    raw = poly.raw(poly.X_train)
+    np.testing.assert_allclose(poly.transform(raw), poly.X_train)
+    iris = datasets.load("iris")
+    np.testing.assert_allclose(iris.transform(iris.raw(iris.X_test)), iris.X_test)
+
+
+def test_classification_split_is_stratified():
+    ds = datasets.blobs(n_samples=30, n_classes=3, test_fraction=0.2, seed=0)
+    assert sorted(np.unique(ds.y_test)) == [0, 1, 2]
+
+
+GOOD = "height,weight,species\n1.0,2.0,cat\n1.5,2.5,dog\n1.1,2.1,cat\n1.6,2.4,dog\n1.2,2.0,cat\n1.7,2.6,dog\n"
+
+
+def test_csv_good_file_becomes_a_dataset():
+    ds = datasets.from_csv(GOOD.encode(), target="species", test_fraction=0.34)
+    assert ds.task == "binary" and ds.class_names == ["cat", "dog"] and ds.feature_names == ["height", "weight"]
+    reg = datasets.from_csv(io.BytesIO(GOOD.encode()), target="weight", features=["height"])
+    assert reg.task == "regression" and reg.n_features == 1
+    np.testing.assert_allclose(reg.y_train.mean(), 0, atol=1e-12)
+
+
+def test_csv_semicolons_and_integer_classes():
+    text = "a;b;label\n" + "".join(f"{i};{i * 2};{i % 3}\n" for i in range(30))
+    ds = datasets.from_csv(text.encode())
+    assert ds.task == "multiclass" and ds.class_names == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize(
+    "content,kwargs,message",
+    [
+        (b"", {}, "empty"),
+        (b"   \n  ", {}, "empty"),
+        (b"\x00\x01\x02binary", {}, "not a text file"),
+        (b"\xff\xfe\xfa,\xfb\n\xfc,1\n", {}, "UTF-8"),
+        (b"a,b\n1,2\n", {}, "data rows"),
+        (b"onlyone\n1\n2\n3\n4\n5\n", {}, "two columns"),
+        (GOOD.encode(), {"target": "colour"}, "no column 'colour'"),
+        (GOOD.encode(), {"target": "height", "features": ["species"]}, "not numeric"),
+        (b"x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n", {"target": "y"}, "only one class"),
+        (b"x,z,y\n1,,1.5\n2,3,2.5\n3,4,3.5\n4,5,4.5\n5,6,5.5\n", {"target": "y"}, "missing values in 'z'"),
+        (b"name,y\nab,1\ncd,2\nef,3\ngh,4\n", {"target": "y"}, "no numeric feature"),
+        (b"x,y\n1,a\n2,b\n3,c\n4,d\n", {"target": "y", "task": "regression"}, "holds text"),
+    ],
+)
+def test_broken_csv_gets_a_clear_message(content, kwargs, message):
+    with pytest.raises(CSVError, match=message):
+        datasets.from_csv(content, **kwargs)
+
+
+def test_csv_missing_values_can_be_dropped_and_size_is_limited(monkeypatch):
+    text = b"x,z,y\n1,,1.5\n2,3,2.5\n3,4,3.5\n4,5,4.5\n5,6,5.5\n6,7,6.5\n"
+    assert len(datasets.from_csv(text, target="y", drop_missing=True, test_fraction=0.2).X_train) == 4
+    monkeypatch.setattr(datasets, "MAX_CSV_ROWS", 3)
+    with pytest.raises(CSVError, match="more than 3 rows"):
+        datasets.from_csv(GOOD.encode())
+    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", 10)
+    with pytest.raises(CSVError, match="larger than"):
+        datasets.from_csv(GOOD.encode())
+
+
+def test_unknown_dataset():
+    with pytest.raises(ValueError, match="moons"):
+        datasets.load("mnist")

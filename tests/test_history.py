@@ -1,0 +1,112 @@
+import numpy as np
+import pytest
+
+from weightviz import MLP, Trainer, datasets
+from weightviz.history import ThinningLog, layer_stats, segment_histograms
+
+
+@pytest.fixture
+def trained():
+    ds = datasets.moons(seed=0)
+    model = MLP(ds.layer_sizes([6, 5]), activation="tanh", task="binary", seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, lr=0.05, l2=0.01)
+    return model, trainer
+
+
+def test_recorded_statistics_match_numpy(trained):
+    model, trainer = trained
+    trainer.run(7)
+    before = [W.copy() for W in model.weights]
+    trainer.step()
+    history = trainer.history
+    assert history.steps[-1] == 8
+    for l, W in enumerate(model.weights):
+        G = model.grad_weights[l]  # the gradient the optimizer used: data + l2·W
+        assert history.column(f"w_norm_{l}")[-1] == pytest.approx(np.linalg.norm(W))
+        assert history.column(f"w_mean_{l}")[-1] == pytest.approx(W.mean())
+        assert history.column(f"w_std_{l}")[-1] == pytest.approx(W.std())
+        assert history.column(f"w_min_{l}")[-1] == W.min() and history.column(f"w_max_{l}")[-1] == W.max()
+        assert history.column(f"g_norm_{l}")[-1] == pytest.approx(np.linalg.norm(G))
+        assert history.column(f"g_std_{l}")[-1] == pytest.approx(G.std())
+        ratio = np.linalg.norm(W - before[l]) / np.linalg.norm(before[l])
+        assert history.column(f"update_ratio_{l}")[-1] == pytest.approx(ratio)
+        assert history.column(f"b_norm_{l}")[-1] == pytest.approx(np.linalg.norm(model.biases[l]))
+        steps, counts, ranges = history.histograms("w")
+        expected, _ = np.histogram(W, bins=history.bins, range=(W.min(), W.max()))
+        np.testing.assert_array_equal(counts[-1, l], expected)
+        np.testing.assert_allclose(ranges[-1, l], [W.min(), W.max()])
+        _, g_counts, _ = history.histograms("g")
+        np.testing.assert_array_equal(g_counts[-1, l], np.histogram(G, bins=history.bins, range=(G.min(), G.max()))[0])
+    step, weights, grads = history.snapshot(-1)
+    assert step == 8
+    for W, S in zip(model.weights, weights, strict=True):
+        np.testing.assert_allclose(S, W, rtol=1e-6)  # float32 copies
+
+
+def test_step_zero_holds_the_initial_weights_and_no_gradient(trained):
+    model, trainer = trained
+    initial = [W.copy() for W in model.weights]
+    trainer.run(3)
+    step, weights, grads = trainer.history.snapshot(0)
+    assert step == 0
+    np.testing.assert_allclose(weights[0], initial[0], rtol=1e-6)
+    assert np.isnan(grads[0]).all()
+    assert np.isnan(trainer.history.column("g_norm_0")[0])
+    _, g_counts, _ = trainer.history.histograms("g")
+    assert g_counts[0].sum() == 0
+    assert not np.isnan(trainer.history.eval_column("train_loss")[1][0])
+
+
+def test_memory_budget_thins_evenly_and_keeps_the_whole_run():
+    ds = datasets.xor(seed=0)
+    model = MLP(ds.layer_sizes([8, 8]), task="binary", seed=0)
+    budget_mb = 0.25
+    trainer = Trainer(model, ds.X_train, ds.y_train, memory_budget_mb=budget_mb)
+    trainer.run(20_000)
+    h = trainer.history
+    assert h.nbytes <= budget_mb * 2**20 + h._params.nbytes + h._grads.nbytes
+    for log in (h.scalars, h.hists, h.snapshots):
+        steps = log.steps
+        assert steps[0] == 0 and steps[-1] > 20_000 - 2 * log.stride  # covers the whole run
+        assert len(set(np.diff(steps))) == 1  # evenly spaced
+        assert log.n <= log.capacity and log.stride > 1
+
+
+def test_thinning_log_row_by_row_and_in_blocks_agree():
+    one, block = (ThinningLog(10, {"v": ((), np.float64)}) for _ in range(2))
+    for step in range(137):
+        if one.offer():
+            one.append(step, v=step * 2.0)
+    for start in range(0, 137, 17):
+        steps = np.arange(start, min(start + 17, 137))
+        block.extend(steps, v=steps * 2.0)
+    np.testing.assert_array_equal(one.steps, block.steps)
+    np.testing.assert_array_equal(one["v"], block["v"])
+    assert one.stride == block.stride == 16 and list(one.steps) == list(range(0, 137, 16))
+
+
+def test_layer_stats_and_histograms_per_segment(rng):
+    x = rng.normal(size=(3, 30))
+    x[0, :4] = 0.0
+    offsets = np.array([0, 10, 30])
+    stats = layer_stats(x, offsets, near_zero=0.1)
+    for k in range(3):
+        for l, (a, b) in enumerate([(0, 10), (10, 30)]):
+            seg = x[k, a:b]
+            assert stats["std"][k, l] == pytest.approx(seg.std())
+            assert stats["near_zero"][k, l] == pytest.approx(np.mean(np.abs(seg) < 0.1))
+            assert stats["zero"][k, l] == pytest.approx(np.mean(seg == 0))
+    segment_of = np.repeat([0, 1], [10, 20])
+    counts = segment_histograms(x, segment_of, stats["min"], stats["max"], 7)
+    assert counts.shape == (3, 2, 7)
+    np.testing.assert_array_equal(counts[2, 1], np.histogram(x[2, 10:], bins=7)[0])
+
+
+def test_recording_off_records_nothing_but_trains_the_same():
+    ds = datasets.moons(seed=0)
+    a, b = (MLP(ds.layer_sizes([4]), task="binary", seed=0) for _ in range(2))
+    Trainer(a, ds.X_train, ds.y_train, record=True).run(50)
+    t = Trainer(b, ds.X_train, ds.y_train, record=False)
+    t.run(50)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert len(t.history) == 0
