@@ -96,8 +96,7 @@ def test_layer_stats_and_histograms_per_segment(rng):
             assert stats["std"][k, l] == pytest.approx(seg.std())
             assert stats["near_zero"][k, l] == pytest.approx(np.mean(np.abs(seg) < 0.1))
             assert stats["zero"][k, l] == pytest.approx(np.mean(seg == 0))
-    segment_of = np.repeat([0, 1], [10, 20])
-    counts = segment_histograms(x, segment_of, stats["min"], stats["max"], 7)
+    counts = segment_histograms(x, offsets, stats["min"], stats["max"], 7)
     assert counts.shape == (3, 2, 7)
     np.testing.assert_array_equal(counts[2, 1], np.histogram(x[2, 10:], bins=7)[0])
 

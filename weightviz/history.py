@@ -116,42 +116,51 @@ def _resized(a, rows):
     return out
 
 
-def layer_stats(x, offsets, near_zero=1e-3):
+def layer_stats(x, offsets, near_zero=1e-3, counts=True):
     """Per-segment statistics along the last axis of x, segment l = x[..., offsets[l]:offsets[l+1]].
 
-    Returns a dict of (..., L) arrays: norm ‖x_l‖₂, mean, std, min, max, the share |x| < near_zero
-    and the share x == 0. One vectorised pass for all layers (``np.ufunc.reduceat``).
+    Returns a dict of (..., L) arrays: norm ‖x_l‖₂, mean, std, min, max and (with ``counts``) the
+    share |x| < near_zero and the share x == 0. One vectorised pass per statistic for all layers
+    (``np.ufunc.reduceat``).
     """
     starts = offsets[:-1]
     sizes = np.diff(offsets).astype(float)
     squares = np.add.reduceat(x * x, starts, axis=-1)
     mean = np.add.reduceat(x, starts, axis=-1) / sizes
-    return {
+    stats = {
         "norm": np.sqrt(squares),
         "mean": mean,
         "std": np.sqrt(np.maximum(squares / sizes - mean * mean, 0.0)),
         "min": np.minimum.reduceat(x, starts, axis=-1),
         "max": np.maximum.reduceat(x, starts, axis=-1),
-        "near_zero": np.add.reduceat(np.abs(x) < near_zero, starts, axis=-1, dtype=np.int64) / sizes,
-        "zero": np.add.reduceat(x == 0.0, starts, axis=-1, dtype=np.int64) / sizes,
     }
+    if counts:
+        stats["near_zero"] = np.add.reduceat(np.abs(x) < near_zero, starts, axis=-1, dtype=np.int64) / sizes
+        stats["zero"] = np.add.reduceat(x == 0.0, starts, axis=-1, dtype=np.int64) / sizes
+    return stats
 
 
-def segment_histograms(x, segment_of, lo, hi, bins):
+def segment_histograms(x, offsets, lo, hi, bins):
     """(K, L, bins) counts of each row k and segment l of x (K, n) in equal-width bins over [lo, hi].
 
-    ``segment_of[i]`` is the segment of column i; ``lo`` and ``hi`` are (K, L). The top edge is
-    inclusive, as in np.histogram. Rows whose range is not finite count nothing.
+    ``lo`` and ``hi`` are (K, L). The top edge is inclusive, as in np.histogram. Rows whose range
+    is not finite (no gradient yet) count nothing.
     """
     K, L = lo.shape
     finite = np.isfinite(lo) & np.isfinite(hi)
+    if not finite.all():  # e.g. the gradient row of step 0: count nothing there
+        x = np.where(finite.all(axis=1)[:, None], x, 0.0)
     lo = np.where(finite, lo, 0.0)
-    scale = bins / np.where(finite & (hi > lo), hi - lo, 1.0)
-    with np.errstate(invalid="ignore"):
-        index = np.nan_to_num((x - lo[:, segment_of]) * scale[:, segment_of]).astype(np.int64)
-    np.clip(index, 0, bins - 1, out=index)
-    index += (segment_of * bins) + (np.arange(K) * (L * bins))[:, None]
-    counts = np.bincount(index.ravel(), minlength=K * L * bins).reshape(K, L, bins)
+    scale = np.where(finite & (hi > lo), bins / np.where(hi > lo, hi - lo, 1.0), 0.0)
+    row_offset = (np.arange(K) * bins)[:, None]
+    counts = np.empty((K, L, bins), dtype=np.int64)
+    for l in range(L):
+        t = x[:, offsets[l] : offsets[l + 1]] - lo[:, l : l + 1]  # ≥ 0: x ≥ min
+        t *= scale[:, l : l + 1]
+        np.minimum(t, bins - 1, out=t)  # the top edge belongs to the last bin
+        index = t.astype(np.intp)
+        index += row_offset  # in integers: a float offset could round an index into the next row
+        counts[:, l] = np.bincount(index.ravel(), minlength=K * bins).reshape(K, bins)
     counts[~finite] = 0
     return counts
 
@@ -162,7 +171,6 @@ class History:
     def __init__(self, model, budget_mb=64.0, bins=30, near_zero=1e-3):
         self.weight_shapes = [W.shape for W in model.weights]
         self.offsets = np.asarray(model.weight_offsets)
-        self.segment_of = np.repeat(np.arange(len(self.weight_shapes)), np.diff(self.offsets))
         self.n_weights, self.n_params = model.n_weights, model.n_params
         self.bias_offsets = np.cumsum([0] + [b.size for b in model.biases])  # within params[n_weights:]
         self.bins, self.near_zero = bins, near_zero
@@ -191,6 +199,7 @@ class History:
         self._steps = np.empty(block, dtype=np.int64)
         self._pending = 0
         self._last_weights = None  # weights of the step before the block, for the update ratio
+        self._last_norms = np.full(L, np.nan)
 
     # -- recording ------------------------------------------------------------------------------
     def record(self, step, params, grads=None, lr=np.nan, batch_loss=np.nan, penalty=np.nan, grad_norm=np.nan):
@@ -216,12 +225,11 @@ class History:
         steps, P, G = self._steps[:k], self._params[:k], self._grads[:k]
         W, gW = P[:, : self.n_weights], G[:, : self.n_weights]  # (k, n_weights)
         w = layer_stats(W, self.offsets, self.near_zero)
-        g = layer_stats(gW, self.offsets, self.near_zero)
-        previous = np.empty_like(W)
-        previous[0] = np.nan if self._last_weights is None else self._last_weights
-        previous[1:] = W[:-1]
-        delta = layer_stats(W - previous, self.offsets)["norm"]
-        prev_norm = layer_stats(previous, self.offsets)["norm"]
+        g = layer_stats(gW, self.offsets, counts=False)
+        # ‖W(t) − W(t−1)‖ / ‖W(t−1)‖, the first row against the last row of the previous block
+        first = W[:1] - (np.nan if self._last_weights is None else self._last_weights)
+        delta = np.sqrt(np.add.reduceat(np.concatenate([first, np.diff(W, axis=0)]) ** 2, self.offsets[:-1], axis=1))
+        prev_norm = np.concatenate([[self._last_norms], w["norm"][:-1]])
         with np.errstate(divide="ignore", invalid="ignore"):
             update_ratio = np.where(prev_norm > 0, delta / prev_norm, np.nan)
         values = [self._globals[:k]]
@@ -232,14 +240,14 @@ class History:
         g_range = np.stack([g["min"], g["max"]], axis=2)
         self.hists.extend(
             steps,
-            w_counts=segment_histograms(W, self.segment_of, w["min"], w["max"], self.bins),
+            w_counts=segment_histograms(W, self.offsets, w["min"], w["max"], self.bins),
             w_range=w_range,
-            g_counts=segment_histograms(gW, self.segment_of, g["min"], g["max"], self.bins),
+            g_counts=segment_histograms(gW, self.offsets, g["min"], g["max"], self.bins),
             g_range=g_range,
         )
         with np.errstate(over="ignore"):  # float32 storage: a value beyond 3.4e38 is stored as inf
             self.snapshots.extend(steps, params=P, grads=G)
-        self._last_weights = W[-1].copy()
+        self._last_weights, self._last_norms = W[-1].copy(), w["norm"][-1]
         self._pending = 0
 
     def _bias_norms(self, flat_rows):

@@ -100,9 +100,9 @@ class Trainer:
         self.seed, self.clip_norm, self.record = seed, clip_norm, record
         self.lr_at = optimizers.schedule(schedule, **(schedule_options or {}))
         n_eval = len(self.X) + (0 if self.X_test is None else len(self.X_test))
-        # Whole-set evaluation costs about n_eval/batch forward passes: every ~2·n_eval/batch steps
-        # it stays a small share of training. run() always evaluates its last step.
-        self.eval_every = eval_every or max(1, min(50, math.ceil(2 * n_eval / self.batch_size)))
+        # Whole-set evaluation costs about n_eval/batch forward passes, a third of a step each: every
+        # ~4·n_eval/batch steps it stays under a tenth of training. run() always evaluates its last step.
+        self.eval_every = eval_every or max(1, min(100, math.ceil(4 * n_eval / self.batch_size)))
         self._history_options = {"budget_mb": memory_budget_mb, "bins": hist_bins, "near_zero": near_zero}
         self._initial_state = model.state()
         self.reset()
