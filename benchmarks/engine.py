@@ -40,8 +40,17 @@ def best_rate(fn, steps, repeats):
 
 def weightviz_run(ds, hidden, activation, batch, record):
     model = MLP(ds.layer_sizes(hidden), activation=activation, task=ds.task, init="he_normal", seed=0)
-    trainer = Trainer(model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, optimizer="adam",
-                      lr=0.001, batch_size=batch, record=record)
+    trainer = Trainer(
+        model,
+        ds.X_train,
+        ds.y_train,
+        X_test=ds.X_test,
+        y_test=ds.y_test,
+        optimizer="adam",
+        lr=0.001,
+        batch_size=batch,
+        record=record,
+    )
     return trainer.run
 
 

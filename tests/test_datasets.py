@@ -27,7 +27,11 @@ def test_every_dataset_is_seeded_shaped_and_labelled(name):
 
 def test_built_in_tables_have_their_names_and_sizes():
     iris = datasets.load("iris")
-    assert iris.feature_names[0].startswith("sepal length") and iris.class_names == ["setosa", "versicolor", "virginica"]
+    assert iris.feature_names[0].startswith("sepal length") and iris.class_names == [
+        "setosa",
+        "versicolor",
+        "virginica",
+    ]
     assert len(iris.X_train) + len(iris.X_test) == 150
     np.testing.assert_allclose(iris.X_train.mean(0), 0, atol=1e-12)  # standardised on the training set
     digits = datasets.load("digits")

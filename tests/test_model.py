@@ -8,8 +8,12 @@ from tests.conftest import numerical_gradient, relative_error
 from weightviz import MLP, activations, regularizers
 
 TASKS = {"regression": 2, "binary": 1, "multiclass": 3}  # task -> outputs
-LAYER_OPTIONS = {"plain": {}, "dropout": {"dropout": 0.3}, "batch_norm": {"batch_norm": True},
-                 "both": {"dropout": 0.3, "batch_norm": True}}
+LAYER_OPTIONS = {
+    "plain": {},
+    "dropout": {"dropout": 0.3},
+    "batch_norm": {"batch_norm": True},
+    "both": {"dropout": 0.3, "batch_norm": True},
+}
 PENALTIES = {"none": (0.0, 0.0), "l1": (0.05, 0.0), "l2": (0.0, 0.1), "elastic": (0.05, 0.1)}
 
 
@@ -32,8 +36,15 @@ def test_gradients_match_finite_differences(activation, task, option, penalty, t
     """Every activation × task × layer option × penalty, in training and inference mode."""
     rng = np.random.default_rng(zlib.crc32(f"{activation}{task}{option}{penalty}".encode()))
     k = TASKS[task]
-    model = MLP([3, 4, 3, k], activation=activation, task=task, init="xavier_normal", seed=1,
-                bias_init=0.1, **LAYER_OPTIONS[option])
+    model = MLP(
+        [3, 4, 3, k],
+        activation=activation,
+        task=task,
+        init="xavier_normal",
+        seed=1,
+        bias_init=0.1,
+        **LAYER_OPTIONS[option],
+    )
     for bn in model.batch_norms:  # non-trivial γ, β and running statistics
         bn.params["gamma"][...] = rng.uniform(0.5, 1.5, bn.params["gamma"].shape)
         bn.params["beta"][...] = rng.normal(size=bn.params["beta"].shape)

@@ -89,8 +89,19 @@ def test_same_configuration_and_seed_give_bit_identical_weights(optimizer, optio
 
     def train():
         model = MLP(ds.layer_sizes([8, 8]), activation="tanh", task="binary", init="he_uniform", seed=5, **options)
-        t = Trainer(model, ds.X_train, ds.y_train, optimizer=optimizer, lr=0.01, batch_size=16, l1=1e-3, l2=1e-3,
-                    seed=9, schedule="cosine", clip_norm=1.0)
+        t = Trainer(
+            model,
+            ds.X_train,
+            ds.y_train,
+            optimizer=optimizer,
+            lr=0.01,
+            batch_size=16,
+            l1=1e-3,
+            l2=1e-3,
+            seed=9,
+            schedule="cosine",
+            clip_norm=1.0,
+        )
         t.run(150)
         return model.params.copy(), t.history.column("batch_loss")
 
@@ -133,8 +144,14 @@ def test_divergence_stops_with_a_clear_result_and_keeps_weights():
 
 def test_step_result_and_eval_every():
     ds = datasets.moons(seed=0)
-    trainer = Trainer(MLP(ds.layer_sizes([4]), task="binary"), ds.X_train, ds.y_train,
-                      X_test=ds.X_test, y_test=ds.y_test, eval_every=5)
+    trainer = Trainer(
+        MLP(ds.layer_sizes([4]), task="binary"),
+        ds.X_train,
+        ds.y_train,
+        X_test=ds.X_test,
+        y_test=ds.y_test,
+        eval_every=5,
+    )
     r = trainer.step()
     assert r.step == 1 and r.lr == 0.01 and r.loss > 0 and not r.diverged
     trainer.run(9)
