@@ -2,5 +2,14 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="weightviz", layout="wide")
-st.navigation([st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True)]).run()
+from weightviz import ui
+
+st.set_page_config(page_title="weightviz", page_icon=":material/neurology:", layout="wide")
+ui.enter_app()
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+]
+navigation = st.navigation(pages)
+ui.follow_deep_link(pages)
+navigation.run()

@@ -1,41 +1,154 @@
-"""Train: pick data and a model, press Step, watch the loss and the weights."""
+"""Train: pick data and a model, press Step or Play, and watch every layer's weights and gradients change."""
 
 import streamlit as st
 
-from weightviz import datasets, figures, initializers, optimizers, ui
+from weightviz import experiment, figures, ui
+
+ui.ensure_navigation("train")
 
 st.title("Train a model step by step")
 st.write(
-    "Each **Step** draws a mini-batch, computes the gradient of the loss with respect to every weight, "
-    "and moves the weights a little against it. The curve shows the loss falling as they learn."
+    "Each **step** draws a mini-batch, computes the gradient of the loss with respect to every weight "
+    "(backpropagation) and moves each weight a little against its gradient. Below: the loss and what the "
+    "model predicts, the network with its weights, and, layer by layer, the weights and gradients as "
+    "matrices, histograms and curves over time."
 )
 
 config = ui.current_config()
 with st.sidebar:
-    dataset = st.selectbox("Dataset", list(datasets.DATASETS), index=list(datasets.DATASETS).index(config.dataset))
-    init = st.selectbox(
-        "Initializer", list(initializers.INITIALIZERS), index=list(initializers.INITIALIZERS).index(config.init)
+    st.subheader("Data")
+    dataset_name, noise, csv_id = ui.data_controls(config)
+    st.subheader("Model")
+    model_fields = ui.model_controls(config)
+    st.subheader("Training")
+    training_fields = ui.training_controls(config)
+    steps_per_frame = st.select_slider(
+        "Steps per frame when playing", [1, 2, 5, 10, 20, 50], value=5, key="w_steps_per_frame"
     )
-    optimizer = st.selectbox(
-        "Optimizer", list(optimizers.OPTIMIZERS), index=list(optimizers.OPTIMIZERS).index(config.optimizer)
-    )
-    lr = st.number_input("Learning rate", min_value=1e-5, max_value=10.0, value=config.lr, format="%g")
-    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=config.seed, step=1)
 
-ds, trainer = ui.get_trainer(config.replace(dataset=dataset, init=init, optimizer=optimizer, lr=lr, seed=int(seed)))
+wanted = config.replace(dataset=dataset_name, noise=noise, csv_id=csv_id, **model_fields, **training_fields)
+ds, trainer = ui.get_trainer(wanted)
+for note in experiment.notes(wanted):
+    st.info(note, icon=":material/info:")
 
-buttons = st.columns(4)
+ui.stop_playing_if_diverged()
+buttons = st.columns([1, 1, 1, 1, 1, 1.4, 1], vertical_alignment="center")
 buttons[0].button("Step", on_click=ui.train, args=(1,), key="step1", width="stretch")
 buttons[1].button("Step ×10", on_click=ui.train, args=(10,), key="step10", width="stretch")
 buttons[2].button("Step ×100", on_click=ui.train, args=(100,), key="step100", width="stretch")
-buttons[3].button("Reset", on_click=ui.reset, key="reset", width="stretch")
+playing = buttons[3].toggle("Play", key=ui.PLAY_SWITCH, help="Train continuously, redrawing as it goes")
+buttons[4].button("Reset", on_click=ui.reset, key="reset", width="stretch")
+n_long = buttons[5].number_input(
+    "Steps", 100, 100_000, 5_000, step=500, key="w_long_steps", label_visibility="collapsed"
+)
+if buttons[6].button("Train", key="long", width="stretch", help="Train this many steps, with a progress bar"):
+    st.button("Stop", key="stop", help="Stops after the current chunk; every step done so far is kept")
+    ui.long_run(int(n_long))
 ui.show_message()
 
-scores = trainer.last_eval or {}
-metric = trainer.model.task.metric_name
-cols = st.columns(3)
-cols[0].metric("Step", trainer.step_count)
-cols[1].metric("Train loss", f"{scores.get('train_loss', float('nan')):.4f}")
-cols[2].metric(f"Test {metric}", f"{scores.get('test_metric', float('nan')):.3f}")
-st.plotly_chart(figures.loss_curves(trainer.history), key="loss_curves", width="stretch")
+n_layers = len(trainer.model.weights)
+if st.session_state.get("w_layer", 0) >= n_layers:  # the model got shallower
+    st.session_state["w_layer"] = 0
+inspect = st.columns([2, 1, 3])
+layer = inspect[0].selectbox(
+    "Layer to inspect",
+    range(n_layers),
+    key="w_layer",
+    format_func=lambda l: (
+        f"layer {l + 1}: {trainer.model.weights[l].shape[0]} → {trainer.model.weights[l].shape[1]}"
+        + (" (output)" if l == n_layers - 1 else "")
+    ),
+)
+follow = inspect[1].toggle("Follow training", value=True, key="w_follow", help="Off: look back at any snapshot")
+snapshot = None
+if not follow:
+    steps = list(trainer.history.snapshot_steps)
+    if st.session_state.get("w_snapshot") not in steps:
+        st.session_state.pop("w_snapshot", None)
+    if len(steps) > 1:
+        chosen = inspect[2].select_slider("Snapshot at step", steps, value=steps[-1], key="w_snapshot")
+        snapshot = steps.index(chosen)
+    else:
+        inspect[2].caption("Only the initial state is recorded so far.")
+
+
+@st.fragment(run_every=ui.FRAME_SECONDS if playing else None)
+def live_view():
+    """Redrawn every frame while playing: the numbers, the loss, the predictions, the network, the weights."""
+    if playing:
+        if not ui.is_playing():  # paused since this timer started: a full rerun stops it
+            st.rerun()
+        result = ui.train(steps_per_frame)
+        if result is not None and result.diverged:
+            st.rerun()
+    view, history, chart = trainer.view(snapshot), trainer.history, ui.chart_options()
+    scores, metric = trainer.last_eval or {}, trainer.model.task.metric_name
+    cols = st.columns(5)
+    cols[0].metric("Step", f"{trainer.step_count:,}")
+    cols[1].metric("Train loss", f"{scores.get('train_loss', float('nan')):.4f}")
+    cols[2].metric("Test loss", f"{scores.get('test_loss', float('nan')):.4f}")
+    cols[3].metric(f"Test {metric}", f"{scores.get('test_metric', float('nan')):.3f}")
+    cols[4].metric("Learning rate", f"{trainer.lr_at(trainer.lr, trainer.step_count):.3g}")
+    if not view.live:
+        st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")
+    mark = None if view.live else view.step
+    left, right = st.columns(2)
+    left.plotly_chart(figures.loss_curves(history, mark), key="loss", **chart)
+    right.plotly_chart(figures.data_view(view.model, ds), key="data", **chart)
+    left, right = st.columns(2)
+    graph = figures.network_graph(view.weights, view.model.biases, ds.feature_names, ds.class_names)
+    left.plotly_chart(graph, key="graph", **chart)
+    rows = ds.feature_names if layer == 0 else None
+    heatmap = figures.matrix_heatmap(view.weights[layer], f"W{layer + 1} at step {view.step:,}", row_labels=rows)
+    right.plotly_chart(heatmap, key="w_heat", **chart)
+
+
+@st.fragment
+def detail_view():
+    """Drawn when not playing (a frame of 8–10 charts would halve Play's frame rate): gradients, the metric,
+    histograms, distributions, norms."""
+    view, history, chart = trainer.view(snapshot), trainer.history, ui.chart_options()
+    mark = None if view.live else view.step
+    W = view.weights[layer]
+    if playing:
+        st.caption(f"Playing: this section shows step {view.step:,} and catches up when you pause.")
+    left, right = st.columns(2)
+    if view.grads is None:
+        left.info("No gradient yet: the first step computes one.")
+    else:
+        rows = ds.feature_names if layer == 0 else None
+        title = f"∂L/∂W{layer + 1} at step {view.step:,}"
+        left.plotly_chart(figures.matrix_heatmap(view.grads[layer], title, row_labels=rows), key="g_heat", **chart)
+    metric = trainer.model.task.metric_name
+    right.plotly_chart(figures.metric_curves(history, metric, mark), key="metric", **chart)
+    if max(W.shape) > figures.matrices.MAX_SIDE:
+        st.caption(
+            f"W{layer + 1} is {W.shape[0]}×{W.shape[1]}: the heatmaps show means of blocks so the browser "
+            "can hold them (hover shows which rows and columns)."
+        )
+    left, right = st.columns(2)
+    initial = history.snapshot(0)[1][layer]
+    title, now = f"W{layer + 1}: now vs at initialisation", f"step {view.step:,}"
+    left.plotly_chart(figures.histogram_now_vs_init(W, initial, title, now), key="w_hist", **chart)
+    if view.grads is not None and len(history.snapshot_steps) > 1:
+        first_grad = history.snapshot(1)[2][layer]
+        title = f"∂L/∂W{layer + 1}: now vs first step"
+        hist = figures.histogram_now_vs_init(view.grads[layer], first_grad, title, now, "step 1")
+        right.plotly_chart(hist, key="g_hist", **chart)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.distribution_over_time(history, layer, "w", mark), key="w_dist", **chart)
+    right.plotly_chart(figures.distribution_over_time(history, layer, "g", mark), key="g_dist", **chart)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.layer_norms(history, mark), key="norms", **chart)
+    right.plotly_chart(figures.update_ratios(history, mark), key="ratios", **chart)
+    if "image_shape" in ds.meta:
+        st.plotly_chart(figures.unit_images(view.weights[0], ds.meta["image_shape"]), key="units", **chart)
+    if n_layers == 1:
+        weights = figures.linear_weights(view.weights[0], view.model.biases[0], ds.feature_names, ds.class_names)
+        st.plotly_chart(weights, key="linear", **chart)
+
+
+live_view()
+st.subheader(f"Layer {layer + 1} in detail")
+detail_view()
 st.caption(f"{ds.description} Model: {trainer.model}.")

@@ -98,18 +98,22 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield ctx
+    ctx.close()
+
+
+def open_page(context, server, path=""):
     pg = context.new_page()
-    pg.goto(server)
+    pg.goto(f"{server}/{path}")
     wait_until_idle(pg)
-    yield pg
-    context.close()
+    return pg
 
 
 def wait_until_idle(pg, timeout=30_000):
     pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    pg.wait_for_timeout(300)  # let a rerun that a click triggered begin
+    pg.wait_for_timeout(400)  # let a rerun that a click triggered begin
     pg.wait_for_selector('[data-test-script-state="notRunning"]', timeout=timeout)
     pg.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=timeout)
 
@@ -118,20 +122,95 @@ def metric_values(pg):
     return [m.inner_text() for m in pg.query_selector_all('[data-testid="stMetricValue"]')]
 
 
+def step_count(pg):
+    return int(metric_values(pg)[0].replace(",", ""))
+
+
+def no_exception(pg):
+    return pg.query_selector('[data-testid="stException"]') is None
+
+
 def shot(pg, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def test_train_page_renders_and_steps(page):
-    assert page.query_selector('[data-testid="stException"]') is None
-    assert metric_values(page)[0] == "0"
-    shot(page, "train-step0")
-    page.get_by_role("button", name="Step ×100").click()
-    page.wait_for_function(
+def click(pg, name):
+    pg.get_by_role("button", name=name, exact=True).click()
+    wait_until_idle(pg)
+
+
+def toggle(pg, label):
+    pg.locator('[data-testid="stCheckbox"]').filter(has_text=label).locator("label").first.click()
+    pg.wait_for_timeout(300)
+
+
+def choose(pg, label, option):
+    pg.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+    pg.get_by_role("option", name=option, exact=True).click()
+    wait_until_idle(pg)
+
+
+def test_a_deep_link_to_a_fresh_server_gets_the_apps_navigation(context, server):
+    """Runs first on a fresh server: Streamlit would serve pages/train.py on its own until app.py ran once."""
+    pg = open_page(context, server, "train")
+    assert pg.locator("h1").first.inner_text() == "Train a model step by step"
+    nav = pg.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Home" in nav and "Train" in nav and "app" not in nav.split()
+
+
+def test_home_page_draws_the_loss_surface_and_descends(context, server):
+    pg = open_page(context, server)
+    assert pg.locator("h1").first.inner_text().startswith("weightviz")
+    assert len(pg.query_selector_all('[data-testid="stPlotlyChart"]')) == 2
+    click(pg, "10 steps")
+    pg.wait_for_selector("text=10 steps: now w =", timeout=30_000)
+    assert no_exception(pg)
+    shot(pg, "home")
+
+
+def test_train_page_steps_and_plays(context, server):
+    pg = open_page(context, server, "train")
+    assert step_count(pg) == 0 and no_exception(pg)
+    click(pg, "Step ×10")
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText === '10'", timeout=30_000
+    )
+    toggle(pg, "Play")
+    pg.wait_for_function(
+        "() => parseInt(document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.replace(',', '')) >= 40",
+        timeout=30_000,
+    )
+    toggle(pg, "Play")  # off again: pause
+    pg.wait_for_timeout(1000)
+    paused_at = step_count(pg)
+    pg.wait_for_timeout(1500)
+    assert step_count(pg) == paused_at >= 40  # pausing stops the timer
+    assert no_exception(pg)
+    assert len(pg.query_selector_all('[data-testid="stPlotlyChart"] .main-svg')) >= 10
+    shot(pg, "train-playing")
+    for _ in range(2):  # a full screenshot of the layer section too
+        pg.mouse.move(900, 600)
+        pg.mouse.wheel(0, 1600)
+        pg.wait_for_timeout(800)
+    shot(pg, "train-layers")
+
+
+def test_csv_upload_trains_and_a_broken_file_is_explained(context, server, tmp_path):
+    pg = open_page(context, server, "train")
+    choose(pg, "Dataset", "upload a CSV…")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("only,header\n")
+    pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(broken))
+    pg.wait_for_selector("text=at least 4 are needed", timeout=30_000)
+    good = tmp_path / "flowers.csv"
+    rows = "".join(f"{i % 7 / 3:.2f},{(i * 5) % 11 / 4:.2f},{'big' if i % 7 > 3 else 'small'}\n" for i in range(80))
+    good.write_text("petal,stem,size\n" + rows)
+    pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    pg.wait_for_selector("text=rows from a CSV", timeout=30_000)
+    click(pg, "Step ×100")
+    pg.wait_for_function(
         "() => document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText === '100'", timeout=30_000
     )
-    wait_until_idle(page)
-    assert page.query_selector('[data-testid="stException"]') is None
-    assert len(page.query_selector_all('[data-testid="stPlotlyChart"] .main-svg')) >= 1
-    shot(page, "train-step100")
+    assert no_exception(pg)
+    shot(pg, "train-csv")

@@ -497,7 +497,7 @@ def from_csv(
     if target not in df.columns:
         raise CSVError(f"there is no column {target!r}; the columns are {', '.join(df.columns)}")
     if features is None:
-        features = [c for c in df.columns if c != target and pd.api.types.is_numeric_dtype(df[c])]
+        features = numeric_columns(df, exclude=target)
         if not features:
             raise CSVError("no numeric feature columns: every column besides the target holds text")
     features = list(features)
@@ -560,6 +560,17 @@ def from_csv(
         if task == "regression":
             ds = _standardized_target(ds)
     return ds
+
+
+def numeric_columns(df, exclude=None):
+    """The columns of a DataFrame that hold numbers (booleans excluded), minus ``exclude``."""
+    import pandas as pd
+
+    return [
+        c
+        for c in df.columns
+        if c != exclude and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
 
 
 def _infer_task(y):

@@ -1,8 +1,10 @@
 """An experiment's configuration: everything that decides the data, the model and the training.
 
 ``Config`` is a frozen dataclass of plain values (what a page's controls and a shared URL hold);
-``build(config)`` turns it into a dataset, model and trainer. The same Config gives bit-identical
-weights, because every random draw comes from its ``seed``.
+``build(config)`` turns it into a dataset and a trainer. The same Config gives bit-identical
+weights, because every random draw comes from its ``seed``. The fields in ``LIVE_FIELDS`` can
+change on a running trainer without starting over (as TensorFlow Playground lets the learning
+rate and regularisation change mid-run); any other change builds a new model.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from . import datasets
 from .model import MLP
 from .trainer import Trainer
 
+MAX_HIDDEN_LAYERS = 8
+MAX_UNITS = 512
+LIVE_FIELDS = ("lr", "l1", "l2")
+CSV = "csv"  # the dataset name of an uploaded table
+
 
 @dataclass(frozen=True)
 class Config:
     dataset: str = "moons"
     noise: float | None = None  # None: the dataset's own default
-    hidden_sizes: tuple[int, ...] = (8, 8)
+    hidden_sizes: tuple[int, ...] = (8, 8)  # () is a linear model: linear, logistic or softmax regression
     activation: str = "tanh"
     init: str = "xavier_uniform"
     optimizer: str = "adam"
@@ -30,15 +37,43 @@ class Config:
     dropout: float = 0.0
     batch_norm: bool = False
     seed: int = 0
+    csv_id: str = ""  # identifies an uploaded table and its column choice
 
     def replace(self, **changes):
         """A copy with ``changes`` applied."""
         return Config(**{**asdict(self), **changes})
 
-    def to_dict(self):
-        data = asdict(self)
-        data["hidden_sizes"] = list(self.hidden_sizes)
-        return data
+    def rebuild_needed(self, other):
+        """True when going from ``other`` to this config needs a new model (not only live changes)."""
+        mine = {k: v for k, v in asdict(self).items() if k not in LIVE_FIELDS}
+        theirs = {k: v for k, v in asdict(other).items() if k not in LIVE_FIELDS}
+        return mine != theirs
+
+
+def parse_hidden_sizes(text):
+    """ "8, 8" -> (8, 8); ValueError with a readable reason for anything else."""
+    parts = [p for p in str(text).replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"hidden layer sizes must be whole numbers separated by commas, like 8, 8 — got {text!r}"
+        ) from None
+    if not sizes:
+        raise ValueError("a network needs at least one hidden layer, like 8 (or choose the linear model)")
+    if len(sizes) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(sizes)}")
+    if min(sizes) < 1 or max(sizes) > MAX_UNITS:
+        raise ValueError(f"each hidden layer needs 1 to {MAX_UNITS} units, got {', '.join(map(str, sizes))}")
+    return sizes
+
+
+def notes(config):
+    """Settings that have no effect in this configuration, said plainly (empty when all apply)."""
+    said = []
+    if not config.hidden_sizes and (config.dropout or config.batch_norm):
+        said.append("Dropout and batch norm act on hidden layers; a linear model has none, so they are off.")
+    return said
 
 
 def load_dataset(config):
@@ -50,16 +85,22 @@ def load_dataset(config):
 
 
 def build(config, dataset=None):
-    """(dataset, trainer) for ``config``; pass ``dataset`` to use another (a CSV) with the same model settings."""
+    """(dataset, trainer) for ``config``; ``dataset`` overrides the named one (an uploaded CSV).
+
+    Raises ValueError, with a reason a user can act on, for a configuration that cannot train.
+    """
+    if config.batch_norm and config.hidden_sizes and config.batch_size < 2:
+        raise ValueError("batch norm normalises over a batch: use a batch size of at least 2")
     ds = dataset if dataset is not None else load_dataset(config)
+    hidden = config.hidden_sizes
     model = MLP(
-        ds.layer_sizes(config.hidden_sizes),
+        ds.layer_sizes(hidden),
         activation=config.activation,
         task=ds.task,
         init=config.init,
         seed=config.seed,
-        dropout=config.dropout,
-        batch_norm=config.batch_norm,
+        dropout=config.dropout if hidden else 0.0,
+        batch_norm=config.batch_norm and bool(hidden),
     )
     trainer = Trainer(
         model,
@@ -76,3 +117,8 @@ def build(config, dataset=None):
         schedule=config.schedule,
     )
     return ds, trainer
+
+
+def apply_live(trainer, config):
+    """Carry the live fields (learning rate, penalties) of ``config`` over to a running trainer."""
+    trainer.lr, trainer.l1, trainer.l2 = float(config.lr), float(config.l1), float(config.l2)

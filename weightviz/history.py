@@ -219,9 +219,12 @@ class History:
 
     def flush(self):
         """Turn the pending block into statistics, histograms and snapshots (vectorised over its steps)."""
+        if self._pending:
+            with np.errstate(over="ignore", invalid="ignore"):  # a run about to diverge has huge values
+                self._flush()
+
+    def _flush(self):
         k = self._pending
-        if k == 0:
-            return
         steps, P, G = self._steps[:k], self._params[:k], self._grads[:k]
         W, gW = P[:, : self.n_weights], G[:, : self.n_weights]  # (k, n_weights)
         w = layer_stats(W, self.offsets, self.near_zero)
@@ -245,8 +248,7 @@ class History:
             g_counts=segment_histograms(gW, self.offsets, g["min"], g["max"], self.bins),
             g_range=g_range,
         )
-        with np.errstate(over="ignore"):  # float32 storage: a value beyond 3.4e38 is stored as inf
-            self.snapshots.extend(steps, params=P, grads=G)
+        self.snapshots.extend(steps, params=P, grads=G)  # float32: beyond 3.4e38 is stored as inf
         self._last_weights, self._last_norms = W[-1].copy(), w["norm"][-1]
         self._pending = 0
 
@@ -295,6 +297,11 @@ class History:
         self.flush()
         params, grads = self.snapshots["params"][index], self.snapshots["grads"][index]
         return int(self.snapshots.steps[index]), self._unflatten(params), self._unflatten(grads)
+
+    def snapshot_params(self, index):
+        """The flat parameter vector of kept snapshot ``index`` as float64."""
+        self.flush()
+        return self.snapshots["params"][index].astype(np.float64)
 
     def _unflatten(self, flat):
         bounds = zip(self.offsets[:-1], self.offsets[1:], self.weight_shapes, strict=True)

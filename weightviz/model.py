@@ -201,6 +201,18 @@ class MLP:
         for name, target in self.named_arrays().items():
             target[...] = state[name]
 
+    def clone(self, params=None):
+        """An independent copy (same architecture and state); ``params`` replaces its flat parameter vector."""
+        c = self.config
+        twin = MLP(
+            c["layer_sizes"], c["activation"], c["task"], init="zeros", dropout=c["dropout"], batch_norm=c["batch_norm"]
+        )
+        twin.config = dict(c)
+        twin.load_state(self.state())
+        if params is not None:
+            twin.params[...] = params
+        return twin
+
     def __repr__(self):
         acts = ",".join(self.config["activation"]) or "-"
         return f"MLP({self.layer_sizes}, activation={acts}, task={self.task_name!r}, params={self.n_params})"

@@ -33,6 +33,17 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class View:
+    """What a dashboard shows for one moment of training: the step, a model, its weights and gradients."""
+
+    step: int
+    model: object  # the live model, or a copy holding a snapshot's parameters
+    weights: list  # (fan_in, fan_out) arrays
+    grads: list | None  # the gradient that produced this step; None at step 0
+    live: bool
+
+
+@dataclass(frozen=True)
 class Diverged:
     """Training stopped at ``step`` because ``what`` stopped being finite; the weights of ``step − 1`` are kept."""
 
@@ -206,6 +217,18 @@ class Trainer:
         if self.record:
             self.history.record_eval(self.t, **scores)
         return scores
+
+    def view(self, index=None):
+        """The live state (``index=None``) or kept snapshot ``index`` as a :class:`View`."""
+        if index is None:
+            grads = self.model.grad_weights if self.t > 0 else None
+            return View(self.t, self.model, self.model.weights, grads, live=True)
+        step, weights, grads = self.history.snapshot(index)
+        return View(step, self.model_at(index), weights, grads if step > 0 else None, live=False)
+
+    def model_at(self, index):
+        """A copy of the model with the parameters of kept snapshot ``index`` (batch-norm statistics are today's)."""
+        return self.model.clone(self.history.snapshot_params(index))
 
     @property
     def step_count(self):

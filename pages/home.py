@@ -1,0 +1,67 @@
+"""Home: what a weight, a bias and a gradient are, on the one-feature model y = w·x + b."""
+
+import streamlit as st
+
+from weightviz import figures, surfaces, ui
+
+ui.ensure_navigation("")
+
+st.title("weightviz: watch weights learn")
+st.write(
+    "A model is a function with knobs. The simplest one predicts a house's price from its floor area: "
+    "**price = w · area + b**. The **weight** w is the price per square foot, the **bias** b the price of "
+    "an empty plot. Set them by hand below and watch the error. The **loss** (mean squared error) is one "
+    "number for the whole data set; its **gradient** (∂L/∂w, ∂L/∂b) points uphill on the loss surface, so "
+    "**gradient descent** steps the other way: w ← w − η·∂L/∂w, b ← b − η·∂L/∂b."
+)
+
+home = ui.home_state()
+ds, x, y = home["dataset"], home["x"], home["y"]
+best = surfaces.least_squares_line(x, y)
+W_RANGE, B_RANGE = (-1.0, 4.0), (-3.0, 4.0)
+
+left, right = st.columns(2)
+with left:
+    w = st.slider("w (weight: price per 1000 sq ft, in $100k)", *W_RANGE, value=0.5, step=0.05, key="home_w")
+    b = st.slider("b (bias: price at zero area, in $100k)", *B_RANGE, value=2.0, step=0.05, key="home_b")
+    loss = float(surfaces.mse_surface(x, y, [w], [b])[0, 0])
+    grad = surfaces.mse_gradient(x, y, w, b)
+    cols = st.columns(3)
+    cols[0].metric("Loss (MSE)", f"{loss:.4f}", help="mean over houses of (w·x + b − price)²")
+    cols[1].metric("∂L/∂w", f"{grad[0]:+.3f}")
+    cols[2].metric("∂L/∂b", f"{grad[1]:+.3f}")
+    st.plotly_chart(figures.line_fit(x, y, w, b, best, ds.feature_names[0], ds.target_name), key="home_fit")
+with right:
+    st.markdown("**Gradient descent** from your (w, b), one full-batch step at a time:")
+    lr = st.select_slider(
+        "Learning rate η",
+        ui.HOME_LEARNING_RATES,
+        value=0.05,
+        key="home_lr",
+        help="Above about 0.17 the steps overshoot further each time and diverge.",
+    )
+    buttons = st.columns(3)
+    buttons[0].button(
+        "Start from your (w, b)", on_click=ui.home_start, args=(w, b, lr), key="home_start", width="stretch"
+    )
+    buttons[1].button("1 step", on_click=ui.home_steps, args=(1, lr), key="home_step1", width="stretch")
+    buttons[2].button("10 steps", on_click=ui.home_steps, args=(10, lr), key="home_step10", width="stretch")
+    path = ui.home_path()
+    ui.show_message(ui.HOME_MESSAGE)
+    ws, bs = surfaces.grid_axes(W_RANGE, B_RANGE, 80)
+    surface = surfaces.mse_surface(x, y, ws, bs)
+    st.plotly_chart(
+        figures.loss_surface(ws, bs, surface, path=path, point=(w, b), gradient=grad, best=best), key="home_surface"
+    )
+    if path is not None and len(path) > 1:
+        st.caption(
+            f"{len(path) - 1} steps: now w = {path[-1, 0]:.3f}, b = {path[-1, 1]:.3f} "
+            f"(least squares: w = {best[0]:.3f}, b = {best[1]:.3f})."
+        )
+
+st.subheader("Go further")
+st.page_link(
+    "pages/train.py",
+    label="Train: networks layer by layer — weights, gradients, histograms, Play",
+    icon=":material/model_training:",
+)

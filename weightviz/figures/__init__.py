@@ -1,0 +1,39 @@
+"""Figure builders: pure functions from recorded data to ``plotly.graph_objects.Figure``.
+
+No streamlit here: pages call these and hand the figure to ``st.plotly_chart``; tests inspect
+``fig.data``. One module per kind of view: curves over training time, matrices (heatmaps,
+histograms, unit images), data space (boundaries, fits, loss surfaces), the network graph.
+"""
+
+from .curves import distribution_over_time, layer_norms, loss_curves, metric_curves, update_ratios
+from .data import (
+    confusion_heatmap,
+    data_view,
+    decision_boundary,
+    fitted_curve,
+    line_fit,
+    loss_surface,
+    predicted_vs_actual,
+)
+from .matrices import histogram_now_vs_init, linear_weights, matrix_heatmap, unit_images
+from .network import network_graph
+
+__all__ = [
+    "confusion_heatmap",
+    "data_view",
+    "decision_boundary",
+    "distribution_over_time",
+    "fitted_curve",
+    "histogram_now_vs_init",
+    "layer_norms",
+    "line_fit",
+    "linear_weights",
+    "loss_curves",
+    "loss_surface",
+    "matrix_heatmap",
+    "metric_curves",
+    "network_graph",
+    "predicted_vs_actual",
+    "unit_images",
+    "update_ratios",
+]
