@@ -40,21 +40,10 @@ def decision_boundary(model, dataset, resolution=60):
                 z=values.astype(np.float32),
                 zmin=0,
                 zmax=1,
-                colorscale=[[0, CLASS_COLORS[1]], [0.5, "#ffffff"], [1, CLASS_COLORS[0]]],
+                colorscale=[[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]],
                 opacity=0.55,
                 colorbar={"title": "P(y=1)", "thickness": 12},
                 hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}<br>P(y=1) = %{z:.3f}<extra></extra>",
-            )
-        )
-        fig.add_trace(
-            go.Contour(
-                x=xs,
-                y=ys,
-                z=values,
-                contours={"start": 0.5, "end": 0.5, "coloring": "none"},
-                line={"color": "black", "width": 2},
-                showscale=False,
-                hoverinfo="skip",
             )
         )
     elif task == "multiclass":
@@ -210,12 +199,13 @@ def loss_surface(w_values, b_values, surface, path=None, point=None, gradient=No
         go.Contour(
             x=w_values,
             y=b_values,
-            z=surface,
+            z=np.log10(surface),
+            customdata=surface,
             colorscale="Viridis",
             ncontours=30,
             contours={"coloring": "heatmap"},
-            colorbar={"title": "MSE", "thickness": 12},
-            hovertemplate="w %{x:.3f}, b %{y:.3f}<br>MSE %{z:.4f}<extra></extra>",
+            colorbar={"title": "log₁₀ MSE", "thickness": 12},
+            hovertemplate="w %{x:.3f}, b %{y:.3f}<br>MSE %{customdata:.4f}<extra></extra>",
         )
     )
     if path is not None and len(path):

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from weightviz import MLP, datasets, surfaces
+from weightviz.summaries import BAND_PERCENTILES, displayed_units, histogram_percentiles, pool_matrix, shared_histograms
+
+
+def test_pool_matrix_means_blocks_and_leaves_small_ones(rng):
+    M = rng.normal(size=(130, 10))
+    pooled, factors = pool_matrix(M, max_side=64)
+    assert factors == (3, 1) and pooled.shape == (44, 10)
+    np.testing.assert_allclose(pooled[0], M[:3].mean(0))
+    np.testing.assert_allclose(pooled[-1], M[129:].mean(0))  # the last block holds one row
+    same, f = pool_matrix(M[:20], max_side=64)
+    assert f == (1, 1) and same is not None and np.array_equal(same, M[:20])
+
+
+def test_percentiles_from_histograms_match_numpy(rng):
+    x = rng.normal(size=20_000)
+    counts, edges = np.histogram(x, bins=200)
+    bands = histogram_percentiles(counts[None, :], np.array([[edges[0], edges[-1]]]))[0]
+    exact = np.percentile(x, BAND_PERCENTILES)
+    np.testing.assert_allclose(bands, exact, atol=0.05)
+    assert bands[0] == x.min() and bands[-1] == x.max()
+    assert np.isnan(histogram_percentiles(np.zeros((1, 5)), np.array([[0.0, 1.0]]))).all()
+
+
+def test_shared_histograms_use_one_set_of_edges():
+    (a, b), edges = shared_histograms([np.array([0.0, 1.0]), np.array([2.0, 3.0, np.nan])], bins=3)
+    np.testing.assert_allclose(edges, [0, 1, 2, 3])
+    assert a.tolist() == [1, 1, 0] and b.tolist() == [0, 0, 2]
+
+
+def test_displayed_units_spread_evenly():
+    assert displayed_units(5, 12).tolist() == [0, 1, 2, 3, 4]
+    shown = displayed_units(100, 12)
+    assert len(shown) == 12 and shown[0] == 0 and shown[-1] == 99
+
+
+def test_mse_surface_and_gradient_match_direct_computation(rng):
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    ws, bs = np.linspace(-2, 2, 7), np.linspace(-1, 1, 5)
+    S = surfaces.mse_surface(x, y, ws, bs)
+    assert S.shape == (5, 7)
+    assert S[2, 3] == pytest.approx(np.mean((ws[3] * x + bs[2] - y) ** 2))
+    gw, gb = surfaces.mse_gradient(x, y, 0.7, -0.2)
+    h = 1e-6
+    assert gw == pytest.approx(
+        (surfaces.mse_surface(x, y, [0.7 + h], [-0.2]) - surfaces.mse_surface(x, y, [0.7 - h], [-0.2]))[0, 0] / (2 * h),
+        rel=1e-6,
+    )
+    assert gb == pytest.approx(2 * np.mean(0.7 * x - 0.2 - y))
+    w, b = surfaces.least_squares_line(x, 3 * x + 1)
+    assert (w, b) == (pytest.approx(3), pytest.approx(1))
+
+
+def test_prediction_grid_covers_the_data_in_raw_coordinates():
+    ds = datasets.load("iris")
+    two = datasets.load("moons")
+    model = MLP(two.layer_sizes([4]), task="binary")
+    (xs, ys), P = surfaces.prediction_grid(model, two, resolution=20)
+    assert P.shape == (20, 20) and np.all((P > 0) & (P < 1))
+    raw = np.vstack([two.X_train, two.X_test])
+    assert xs[0] < raw[:, 0].min() and xs[-1] > raw[:, 0].max()
+    poly = datasets.load("polynomial")
+    (xs,), curve = surfaces.prediction_grid(MLP(poly.layer_sizes(), task="regression"), poly, resolution=50)
+    assert curve.shape == (50,) and xs.min() < -0.9
+    assert ds.n_raw_inputs == 4
