@@ -96,7 +96,9 @@ def live_view():
     left.plotly_chart(figures.loss_curves(history, mark), key="loss", **chart)
     right.plotly_chart(figures.data_view(view.model, ds), key="data", **chart)
     left, right = st.columns(2)
-    graph = figures.network_graph(view.weights, view.model.biases, ds.feature_names, ds.class_names)
+    graph = figures.network_graph(
+        view.weights, view.model.biases, ds.feature_names, ds.class_names, edge_hover=not playing
+    )
     left.plotly_chart(graph, key="graph", **chart)
     rows = ds.feature_names if layer == 0 else None
     heatmap = figures.matrix_heatmap(view.weights[layer], f"W{layer + 1} at step {view.step:,}", row_labels=rows)

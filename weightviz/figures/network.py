@@ -12,11 +12,12 @@ WIDTH_LEVELS = 5  # edges are drawn in this many widths per sign (one trace each
 POSITIVE, NEGATIVE = CLASS_COLORS[0], "#d62728"
 
 
-def network_graph(weights, biases, input_names=None, output_names=None, max_units=12):
+def network_graph(weights, biases, input_names=None, output_names=None, max_units=12, edge_hover=True):
     """Nodes per layer (inputs left, outputs right); edge i→j coloured blue (w > 0) or red (w < 0), width ∝ |w|.
 
     Node colour is its bias. Layers wider than ``max_units`` show an even spread of their units
-    and the title says how many.
+    and the title says how many. ``edge_hover`` adds an invisible marker per edge whose hover gives
+    the weight (leave it out for a static picture: it is most of the figure's points).
     """
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
     shown = [displayed_units(n, max_units) for n in sizes]
@@ -49,17 +50,18 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
                 opacity=0.35 + 0.13 * level,
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=hover_x,
-            y=hover_y,
-            mode="markers",
-            marker={"size": 6, "opacity": 0},
-            hovertext=hover_text,
-            hoverinfo="text",
-            showlegend=False,
+    if edge_hover:
+        fig.add_trace(
+            go.Scatter(
+                x=hover_x,
+                y=hover_y,
+                mode="markers",
+                marker={"size": 6, "opacity": 0},
+                hovertext=hover_text,
+                hoverinfo="text",
+                showlegend=False,
+            )
         )
-    )
     node_x, node_y, node_color, node_text = [], [], [], []
     for layer, units in enumerate(shown):
         for u in units:
