@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import pathlib
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.live_app import chromium_path, launch_chromium, running_app  # noqa: E402
 
 
 def step_rerun_ms(reruns):
@@ -39,62 +39,30 @@ def step_rerun_ms(reruns):
     return statistics.median(times), times
 
 
-def play_fps(seconds, port=8765):
+def play_fps(seconds):
     from playwright.sync_api import sync_playwright
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-            )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/train")
-            page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)
-            page.wait_for_timeout(1500)
+    with running_app() as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/train")
+        page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)
+        page.wait_for_timeout(1500)
 
-            def shown_step():
-                return int(page.query_selector('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+        def shown_step():
+            return int(page.query_selector('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
-            per_frame = int(
-                page.locator('[data-testid="stSlider"]')
-                .filter(has_text="Steps per frame")
-                .locator('[data-testid="stSliderThumbValue"]')
-                .inner_text()
-            )
-            play = page.locator('[data-testid="stCheckbox"]').filter(has_text="Play").locator("label").first
-            play.click()
-            page.wait_for_timeout(1500)  # warm up
-            first, start = shown_step(), time.perf_counter()
-            page.wait_for_timeout(seconds * 1000)
-            last, elapsed = shown_step(), time.perf_counter() - start
-            play.click()
-            browser.close()
-        return (last - first) / per_frame / elapsed, per_frame
-    finally:
-        server.terminate()
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame")
+        per_frame = int(slider.locator('[data-testid="stSliderThumbValue"]').inner_text())
+        play = page.locator('[data-testid="stCheckbox"]').filter(has_text="Play").locator("label").first
+        play.click()
+        page.wait_for_timeout(1500)  # warm up
+        first, start = shown_step(), time.perf_counter()
+        page.wait_for_timeout(seconds * 1000)
+        last, elapsed = shown_step(), time.perf_counter() - start
+        play.click()
+        browser.close()
+    return (last - first) / per_frame / elapsed, per_frame
 
 
 def main():
@@ -107,7 +75,7 @@ def main():
         f"Step rerun, server time: median {median:.0f} ms (all: {', '.join(f'{t:.0f}' for t in times)}); "
         f"goal < 200 ms: {'met' if median < 200 else 'MISSED'}"
     )
-    if not pathlib.Path("/usr/bin/chromium").exists():
+    if chromium_path() is None:
         print("Play: skipped, no /usr/bin/chromium (apt-get install chromium)")
         return
     fps, per_frame = play_fps(args.seconds)

@@ -3,96 +3,36 @@
 Screenshots go to artifacts/screenshots/. Skips only where /usr/bin/chromium is missing (CI installs it).
 """
 
-import contextlib
-import os
-import pathlib
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.live_app import chromium_path, launch_chromium, running_app
 
-CHROMIUM = os.environ.get("WEIGHTVIZ_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 pytestmark = pytest.mark.browser
 
-if not pathlib.Path(CHROMIUM).exists() and not shutil.which("chromium"):
-    reason = f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) to run browser tests"
+if chromium_path() is None:
+    reason = (
+        "no Chromium at /usr/bin/chromium: install Debian's chromium (apt-get install chromium) to run browser tests"
+    )
     print(f"SKIP browser tests: {reason}", file=sys.stderr)
     pytest.skip(reason, allow_module_level=True)
 
 
-def free_port():
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {proc.stdout.read()}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
-    path = CHROMIUM if pathlib.Path(CHROMIUM).exists() else shutil.which("chromium")
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=path,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        b = launch_chromium(p)
         yield b
         b.close()
 
