@@ -174,6 +174,8 @@ def test_impossible_settings_are_explained_and_keep_the_model():
     assert trainer_of(at) is trainer and step_metric(at) == "10"
     set_widget(at, "w_hidden", "8, 8, 8, 8, 8, 8, 8, 8, 8")
     assert any("at most 8 hidden layers" in e.value for e in at.error)
+    set_widget(at, "w_batch_norm", False)  # a configuration that builds clears the old message
+    assert not at.warning and step_metric(at) == "10"  # back to the running model's settings
 
 
 def test_linear_model_lists_weights_by_feature_name():

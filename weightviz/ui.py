@@ -18,6 +18,7 @@ from .model import MLP
 from .trainer import Trainer
 
 TRAINER, CONFIG, DATASET, MESSAGE, PLAY_SWITCH = "trainer", "config", "dataset", "message", "w_play"
+PROBLEM = "config_problem"  # why the configuration asked for could not be built (cleared once one builds)
 CSV_TABLE, CSV_DATASET = "csv_table", "csv_dataset"
 LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -73,6 +74,7 @@ def get_trainer(config):
     state = st.session_state
     old = state.get(CONFIG)
     if state.get(TRAINER) is not None and old is not None and not config.rebuild_needed(old):
+        state[PROBLEM] = None
         if config != old:
             experiment.apply_live(state[TRAINER], config)
             state[CONFIG] = config
@@ -83,7 +85,7 @@ def get_trainer(config):
             raise ValueError("upload a CSV file first")
         built = experiment.build(config, dataset)
     except ValueError as e:
-        state[MESSAGE] = f"That configuration cannot be trained: {e}. The current model is kept."
+        state[PROBLEM] = f"That configuration cannot be trained: {e}. The current model is kept."
         if state.get(TRAINER) is None:  # nothing to keep: fall back to the defaults
             state[CONFIG] = experiment.Config()
             state[DATASET], state[TRAINER] = experiment.build(state[CONFIG])
@@ -91,6 +93,7 @@ def get_trainer(config):
     state[CONFIG] = config
     state[DATASET], state[TRAINER] = built
     state[PLAY_SWITCH] = False  # called before the switch is drawn: a new model starts paused
+    state[PROBLEM] = state[MESSAGE] = None  # what went wrong before no longer applies
     return built
 
 
@@ -138,11 +141,12 @@ def chart_options():
     return {"config": {"staticPlot": True}} if is_playing() else {}
 
 
-def show_message(key=MESSAGE):
-    """Show what the last action reported: a divergence or a configuration that failed."""
-    message = st.session_state.get(key)
-    if message:
-        st.warning(message, icon=":material/warning:")
+def show_message(*keys):
+    """Show what the last action reported (a divergence) and why a configuration could not be built."""
+    for key in keys or (PROBLEM, MESSAGE):
+        message = st.session_state.get(key)
+        if message:
+            st.warning(message, icon=":material/warning:")
 
 
 def long_run(n_steps, chunk=50):
