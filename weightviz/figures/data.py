@@ -43,7 +43,8 @@ def decision_boundary(model, dataset, resolution=60):
                 colorscale=[[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]],
                 opacity=0.55,
                 colorbar={"title": "P(y=1)", "thickness": 12},
-                hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}<br>P(y=1) = %{z:.3f}<extra></extra>",
+                hovertemplate=f"{dataset.feature_names[0]} %{{x:.2f}}, {dataset.feature_names[1]} %{{y:.2f}}"
+                "<br>P(y=1) = %{z:.3f}<extra></extra>",
             )
         )
     elif task == "multiclass":
