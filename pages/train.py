@@ -60,14 +60,13 @@ layer = inspect[0].selectbox(
     ),
 )
 follow = inspect[1].toggle("Follow training", value=True, key="w_follow", help="Off: look back at any snapshot")
-snapshot = None
+snapshot_step = None  # None: follow training live
 if not follow:
     steps = list(trainer.history.snapshot_steps)
     if st.session_state.get("w_snapshot") not in steps:
         st.session_state.pop("w_snapshot", None)
     if len(steps) > 1:
-        chosen = inspect[2].select_slider("Snapshot at step", steps, value=steps[-1], key="w_snapshot")
-        snapshot = steps.index(chosen)
+        snapshot_step = inspect[2].select_slider("Snapshot at step", steps, value=steps[-1], key="w_snapshot")
     else:
         inspect[2].caption("Only the initial state is recorded so far.")
 
@@ -81,7 +80,7 @@ def live_view():
         result = ui.train(steps_per_frame)
         if result is not None and result.diverged:
             st.rerun()
-    view, history, chart = trainer.view(snapshot), trainer.history, ui.chart_options()
+    view, history, chart = trainer.view(snapshot_step), trainer.history, ui.chart_options()
     scores, metric = trainer.last_eval or {}, trainer.model.task.metric_name
     cols = st.columns(5)
     cols[0].metric("Step", f"{trainer.step_count:,}")
@@ -109,7 +108,7 @@ def live_view():
 def detail_view():
     """Drawn when not playing (a frame of 8–10 charts would halve Play's frame rate): gradients, the metric,
     histograms, distributions, norms."""
-    view, history, chart = trainer.view(snapshot), trainer.history, ui.chart_options()
+    view, history, chart = trainer.view(snapshot_step), trainer.history, ui.chart_options()
     mark = None if view.live else view.step
     W = view.weights[layer]
     if playing:
@@ -133,9 +132,9 @@ def detail_view():
     title, now = f"W{layer + 1}: now vs at initialisation", f"step {view.step:,}"
     left.plotly_chart(figures.histogram_now_vs_init(W, initial, title, now), key="w_hist", **chart)
     if view.grads is not None and len(history.snapshot_steps) > 1:
-        first_grad = history.snapshot(1)[2][layer]
-        title = f"∂L/∂W{layer + 1}: now vs first step"
-        hist = figures.histogram_now_vs_init(view.grads[layer], first_grad, title, now, "step 1")
+        first_step, _, first_grads = history.snapshot(1)  # step 1 unless the snapshots have thinned
+        title = f"∂L/∂W{layer + 1}: now vs step {first_step:,}"
+        hist = figures.histogram_now_vs_init(view.grads[layer], first_grads[layer], title, now, f"step {first_step:,}")
         right.plotly_chart(hist, key="g_hist", **chart)
     left, right = st.columns(2)
     left.plotly_chart(figures.distribution_over_time(history, layer, "w", mark), key="w_dist", **chart)

@@ -73,3 +73,11 @@ def test_nan_weights_and_missing_architecture_are_refused(trained):
     np.savez(buffer, **data)
     with pytest.raises(CheckpointError, match="finite"):
         checkpoints.load_into(model, buffer.getvalue())
+
+
+def test_a_single_array_npy_is_refused(trained):
+    model, _ = trained
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(3))
+    with pytest.raises(CheckpointError, match="single array"):
+        checkpoints.load_into(model, buffer.getvalue())

@@ -109,6 +109,15 @@ def test_csv_missing_values_can_be_dropped_and_size_is_limited(monkeypatch):
         datasets.from_csv(GOOD.encode())
 
 
+def test_csv_header_spaces_and_bad_targets():
+    ds = datasets.from_csv(b"x1, x2, y\n1,2,3.5\n2,3,4.5\n3,5,6.5\n4,4,7.5\n5,1,8.5\n", target="y")
+    assert ds.feature_names == ["x1", "x2"] and ds.target_name == "y"
+    with pytest.raises(CSVError, match="infinite"):
+        datasets.from_csv(b"x,y\n1,inf\n2,3.5\n3,4.5\n4,1.5\n5,2.5\n", target="y")
+    with pytest.raises(CSVError, match="complete rows"):
+        datasets.from_csv(b"a,b,y\n1,,1\n2,,0\n3,,1\n4,,0\n5,,1\n", target="y", drop_missing=True)
+
+
 def test_unknown_dataset():
     with pytest.raises(ValueError, match="moons"):
         datasets.load("mnist")

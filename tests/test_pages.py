@@ -239,11 +239,28 @@ def test_long_run_with_progress():
     assert not at.exception and step_metric(at) == "300"
 
 
-def test_uploaded_table_trains():
+def test_csv_without_a_readable_file_keeps_the_current_model():
     at = open_train()
-    table = "a,b,label\n" + "".join(f"{i % 7},{(i * 3) % 5},{'yes' if i % 7 > 3 else 'no'}\n" for i in range(60))
-    ds = datasets.from_csv(table.encode())
-    at.session_state["csv_dataset"] = ds  # AppTest cannot upload files: the browser test does
-    set_widget(at, "w_dataset", "csv")
     at.button(key="step10").click().run()
-    assert not at.exception and trainer_of(at).model.layer_sizes[0] == 2
+    trainer = trainer_of(at)
+    table = "a,b,label\n" + "".join(f"{i % 7},{(i * 3) % 5},{'yes' if i % 7 > 3 else 'no'}\n" for i in range(60))
+    at.session_state["csv_dataset"] = datasets.from_csv(table.encode())  # an earlier upload, now gone
+    set_widget(at, "w_dataset", "csv")  # AppTest cannot upload files: the browser test does
+    assert trainer_of(at) is trainer and step_metric(at) == "10"
+    assert any("upload a CSV file" in w.value for w in at.warning)
+
+
+def test_lowering_the_learning_rate_goes_on_after_a_divergence():
+    at = open_train()
+    set_widget(at, "w_dataset", "house_prices")
+    set_widget(at, "w_kind", "linear")
+    set_widget(at, "w_optimizer", "sgd")
+    set_widget(at, "w_lr", 10.0)
+    at.button(key="step100").click().run()
+    assert any("diverged at step" in w.value for w in at.warning)
+    stuck = int(step_metric(at))
+    set_widget(at, "w_lr", 1e-4)
+    assert not at.warning
+    at.button(key="step10").click().run()
+    assert int(step_metric(at)) in (stuck + 10, stuck)  # goes on (or, from huge weights, says so again)
+    assert not at.exception

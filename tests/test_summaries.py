@@ -25,6 +25,12 @@ def test_percentiles_from_histograms_match_numpy(rng):
     assert np.isnan(histogram_percentiles(np.zeros((1, 5)), np.array([[0.0, 1.0]]))).all()
 
 
+def test_percentiles_never_fall_inside_a_gap():
+    # half the values in [0, 1), half in [3, 4]: the 75th percentile is inside the top bin, not the gap
+    p = histogram_percentiles(np.array([[5, 0, 0, 5]]), np.array([[0.0, 4.0]]), (0, 25, 50, 75, 100))[0]
+    np.testing.assert_allclose(p, [0.0, 0.5, 1.0, 3.5, 4.0])
+
+
 def test_shared_histograms_use_one_set_of_edges():
     (a, b), edges = shared_histograms([np.array([0.0, 1.0]), np.array([2.0, 3.0, np.nan])], bins=3)
     np.testing.assert_allclose(edges, [0, 1, 2, 3])

@@ -177,3 +177,34 @@ def test_bad_inputs_are_explained():
         Trainer(model, np.full((4, 2), np.nan), np.zeros(4))
     with pytest.raises(ValueError, match="labels"):
         Trainer(MLP([2, 3], task="multiclass"), X, np.array([0, 1, 3, 0]))
+
+
+def test_a_diverged_step_is_undone_whole_and_lowering_lr_goes_on():
+    ds = datasets.moons(seed=0)
+    model = MLP(ds.layer_sizes([6]), task="binary", batch_norm=True, seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, optimizer="sgd", lr=0.05)
+    trainer.run(5)
+    params, grads = model.params.copy(), model.grads.copy()
+    stats = (model.batch_norms[0].running_mean.copy(), model.batch_norms[0].running_var.copy())
+    trainer.lr = np.inf  # the next update overflows
+    result = trainer.step()
+    assert result.diverged and result.what == "weights"
+    np.testing.assert_array_equal(model.params, params)
+    np.testing.assert_array_equal(model.grads, grads)
+    np.testing.assert_array_equal(model.batch_norms[0].running_mean, stats[0])
+    np.testing.assert_array_equal(model.batch_norms[0].running_var, stats[1])
+    trainer.recover(lr=0.05)
+    assert not trainer.run(10).diverged and trainer.step_count == 15
+
+
+def test_view_by_step_survives_thinning():
+    ds = datasets.xor(seed=0)
+    trainer = Trainer(MLP(ds.layer_sizes([30, 30]), task="binary"), ds.X_train, ds.y_train, memory_budget_mb=0.05)
+    trainer.run(40)
+    before = trainer.view(at_step=5)
+    trainer.run(400)  # thins the snapshots several times
+    after = trainer.view(at_step=5)
+    assert after.step <= 5 and not after.live
+    assert after.step in trainer.history.snapshot_steps
+    assert before.step <= 5
+    assert trainer.view().live and trainer.view().step == 440

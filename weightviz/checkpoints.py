@@ -42,7 +42,10 @@ def read(source):
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(bytes(source))
     try:
-        with np.load(source, allow_pickle=False) as npz:
+        loaded = np.load(source, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy holds one array, no names
+            raise ValueError("it holds a single array (.npy), not named weights (.npz)")
+        with loaded as npz:
             arrays = {name: npz[name] for name in npz.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
         raise CheckpointError(f"not a weights file (.npz) that can be read safely: {e}") from None

@@ -452,6 +452,7 @@ def read_csv(source):
         raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as e:
         raise CSVError(f"the file could not be read as CSV: {str(e).strip().splitlines()[0]}") from None
+    df.columns = [str(c).strip() for c in df.columns]  # "x1, x2, y" means columns x1, x2 and y
     if len(df) > MAX_CSV_ROWS:
         raise CSVError(f"the file has more than {MAX_CSV_ROWS:,} rows; use a sample of it")
     if df.shape[1] < 2:
@@ -521,6 +522,8 @@ def from_csv(
             worst = ", ".join(f"{c!r} ({n})" for c, n in nan_counts[nan_counts > 0].items())
             raise CSVError(f"missing values in {worst}; fill them in, or drop those rows")
         table = table.dropna()
+    if len(table) < 4:
+        raise CSVError(f"only {len(table)} complete rows; at least 4 are needed")
     X = table[features].to_numpy(dtype=float)
     if not np.isfinite(X).all():
         bad = [c for c in features if not np.isfinite(table[c].to_numpy(dtype=float)).all()]
@@ -531,6 +534,8 @@ def from_csv(
         if not pd.api.types.is_numeric_dtype(y_raw):
             raise CSVError(f"target {target!r} holds text, so it cannot be a regression target; choose classification")
         y, class_names = y_raw.to_numpy(dtype=float), None
+        if not np.isfinite(y).all():
+            raise CSVError(f"target {target!r} holds infinite values")
     else:
         class_names, codes = np.unique(y_raw.astype(str).to_numpy(), return_inverse=True)
         if len(class_names) < 2:
@@ -579,5 +584,6 @@ def _infer_task(y):
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
         return "classification"
     values = y.dropna().to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
     integral = np.all(np.equal(np.mod(values, 1), 0))
     return "classification" if integral and len(np.unique(values)) <= MAX_CLASSES_FROM_NUMBERS else "regression"

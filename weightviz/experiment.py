@@ -120,5 +120,10 @@ def build(config, dataset=None):
 
 
 def apply_live(trainer, config):
-    """Carry the live fields (learning rate, penalties) of ``config`` over to a running trainer."""
+    """Carry the live fields (learning rate, penalties) of ``config`` over to a running trainer.
+
+    A run that diverged goes on from its last finite weights once the learning rate changes.
+    """
+    if trainer.diverged is not None and float(config.lr) != trainer.lr:
+        trainer.recover(config.lr)
     trainer.lr, trainer.l1, trainer.l2 = float(config.lr), float(config.l1), float(config.l2)

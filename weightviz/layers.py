@@ -83,8 +83,9 @@ class BatchNorm:
     """Batch normalisation: Y = γ·(X − μ)/√(σ² + ε) + β per unit.
 
     Training uses the batch's mean and (biased) variance and updates running averages
-    r ← (1 − m)·r + m·batch with momentum m = 0.1 (PyTorch's convention); inference uses the
-    running averages.
+    r ← (1 − m)·r + m·batch with momentum m = 0.1 (PyTorch's momentum convention; PyTorch keeps
+    the unbiased variance n/(n−1)·σ² in its running average, we keep the biased one); inference
+    uses the running averages.
     """
 
     def __init__(self, gamma, beta, g_gamma, g_beta, momentum=0.1, eps=1e-5):

@@ -9,8 +9,8 @@ part is applied as a *proximal* step after the optimizer's update: the soft-thre
 
     w ← sign(w)·max(|w| − η·l1, 0)
 
-where η is the step size the optimizer just used for that weight (the learning rate for SGD and
-momentum, the per-weight η/(√v̂ + ε) for RMSprop and Adam). Unlike adding l1·sign(w) to the
+where η is the step size the optimizer just used for that weight (the learning rate for SGD,
+η/(1 − μ) for momentum, the per-weight η/(√v̂ + ε) for RMSprop and Adam). Unlike adding l1·sign(w) to the
 gradient, which makes small weights jitter around zero forever, this sets a weight exactly to 0
 once the data's pull on it is weaker than l1: L1's sparsity becomes visible.
 """

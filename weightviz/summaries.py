@@ -32,25 +32,28 @@ def pool_matrix(M, max_side=64):
 
 
 def histogram_percentiles(counts, ranges, percentiles=BAND_PERCENTILES):
-    """Percentiles of binned data, interpolating linearly inside bins: (rows, len(percentiles)).
+    """Percentiles of binned data, interpolating linearly inside the bin that holds each: (rows, len(percentiles)).
 
-    ``counts`` is (rows, bins) over equal-width bins spanning ``ranges`` (rows, 2). Rows with no
-    counts give NaN. 0 and 100 are the exact min and max.
+    ``counts`` is (rows, bins) over equal-width bins spanning ``ranges`` (rows, 2), whose ends are
+    the exact min and max (so 0 and 100 are exact). Empty bins get no share: a percentile never
+    falls inside a gap. Rows with no counts give NaN.
     """
     counts = np.asarray(counts, dtype=float)
     rows, bins = counts.shape
-    total = counts.sum(axis=1, keepdims=True)
-    cdf = np.concatenate([np.zeros((rows, 1)), np.cumsum(counts, axis=1)], axis=1)  # (rows, bins + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cdf /= total
-    out = np.full((rows, len(percentiles)), np.nan)
+    q = np.asarray(percentiles, dtype=float) / 100.0
+    out = np.full((rows, len(q)), np.nan)
     for r in range(rows):
-        if total[r, 0] == 0:
+        total = counts[r].sum()
+        if total == 0:
             continue
-        edges = np.linspace(ranges[r, 0], ranges[r, 1], bins + 1)
-        # np.interp needs increasing x: drop flat stretches of the CDF (empty bins) except their ends
-        keep = np.concatenate([[True], np.diff(cdf[r]) > 0])
-        out[r] = np.interp(np.asarray(percentiles) / 100.0, cdf[r][keep], edges[keep])
+        cdf = np.concatenate([[0.0], np.cumsum(counts[r]) / total])  # cdf[k] = share below bin k
+        lo, hi = ranges[r]
+        width = (hi - lo) / bins
+        k = np.clip(np.searchsorted(cdf, q, side="left") - 1, 0, bins - 1)  # the bin where cdf crosses q
+        inside = np.where(counts[r, k] > 0, (q - cdf[k]) / np.maximum(cdf[k + 1] - cdf[k], 1e-300), 0.0)
+        out[r] = lo + (k + np.clip(inside, 0.0, 1.0)) * width
+        out[r, q <= 0] = lo
+        out[r, q >= 1] = hi
     return out
 
 

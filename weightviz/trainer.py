@@ -57,7 +57,7 @@ class Diverged:
         return (
             f"Training diverged at step {self.step}: the {self.what} became infinite or NaN "
             f"(learning rate {self.lr:g}). The weights after step {self.step - 1} and the whole history "
-            "are kept; lower the learning rate or reset."
+            "are kept; lower the learning rate to go on from them, or reset."
         )
 
     def __str__(self):
@@ -130,6 +130,7 @@ class Trainer:
         self.diverged = None
         self._order, self._cursor = np.empty(0, dtype=np.intp), 0
         self._prev_params = np.empty_like(self.model.params)
+        self._prev_grads = np.empty_like(self.model.grads)
         self.history = History(self.model, **self._history_options)
         self.last_eval = None
         if self.record:
@@ -137,7 +138,10 @@ class Trainer:
             self.evaluate()
 
     def recover(self, lr=None):
-        """After a divergence: forget it, optionally set a new learning rate, and restart the optimizer state."""
+        """After a divergence: forget it, optionally set a new learning rate, and restart the optimizer state.
+
+        Training goes on from the last finite weights (which may be large: if it diverges again, reset).
+        """
         if lr is not None:
             self.lr = float(lr)
         self.optimizer = optimizers.make(
@@ -153,22 +157,21 @@ class Trainer:
         model, params, grads = self.model, self.model.params, self.model.grads
         n_w = model.n_weights
         lr = self.lr_at(self.lr, self.t)
+        saved = self._save()  # to undo a step that diverges
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             batch = self._next_batch()
             loss = model.forward_backward(self.X[batch], self.y[batch], training=True, rng=self.rng)
             penalty = regularizers.penalty(params[:n_w], self.l1, self.l2)
             if not math.isfinite(loss + penalty):
-                return self._diverge("loss", lr)
+                return self._diverge("loss", lr, saved)
             regularizers.add_l2_grad(grads[:n_w], params[:n_w], self.l2)
             grad_norm = optimizers.clip_by_global_norm(grads, self.clip_norm)
-            np.copyto(self._prev_params, params)  # for the update ratio, and to undo a diverged update
             step_size = self.optimizer.step(params, grads, lr)
             if self.l1:
                 threshold = self.l1 * (step_size[:n_w] if np.ndim(step_size) else step_size)
                 regularizers.soft_threshold(params[:n_w], threshold)
             if not np.isfinite(params).all():
-                np.copyto(params, self._prev_params)
-                return self._diverge("weights", lr)
+                return self._diverge("weights", lr, saved)
         self.t += 1
         if self.record:
             self.history.record(self.t, params, grads, lr, loss, penalty, grad_norm)
@@ -194,7 +197,18 @@ class Trainer:
         self._cursor += self.batch_size
         return batch
 
-    def _diverge(self, what, lr):
+    def _save(self):
+        """What a step changes besides the optimizer state: parameters, gradients, batch-norm statistics."""
+        np.copyto(self._prev_params, self.model.params)
+        np.copyto(self._prev_grads, self.model.grads)
+        return [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.model.batch_norms]
+
+    def _diverge(self, what, lr, saved):
+        """Undo the failed step (weights, gradients and statistics as after the last good one) and stop."""
+        np.copyto(self.model.params, self._prev_params)
+        np.copyto(self.model.grads, self._prev_grads)
+        for bn, (mean, var) in zip(self.model.batch_norms, saved, strict=True):
+            bn.running_mean[...], bn.running_var[...] = mean, var
         self.diverged = Diverged(self.t + 1, what, lr)
         return self.diverged
 
@@ -218,11 +232,15 @@ class Trainer:
             self.history.record_eval(self.t, **scores)
         return scores
 
-    def view(self, index=None):
-        """The live state (``index=None``) or kept snapshot ``index`` as a :class:`View`."""
-        if index is None:
+    def view(self, at_step=None):
+        """The live state (``at_step=None``) or the latest kept snapshot at or before ``at_step``, as a :class:`View`.
+
+        Asking by step, not by index, stays right while thinning moves snapshots around.
+        """
+        if at_step is None:
             grads = self.model.grad_weights if self.t > 0 else None
             return View(self.t, self.model, self.model.weights, grads, live=True)
+        index = max(int(np.searchsorted(self.history.snapshot_steps, at_step, side="right")) - 1, 0)
         step, weights, grads = self.history.snapshot(index)
         return View(step, self.model_at(index), weights, grads if step > 0 else None, live=False)
 

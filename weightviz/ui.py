@@ -76,13 +76,16 @@ def get_trainer(config):
     if state.get(TRAINER) is not None and old is not None and not config.rebuild_needed(old):
         state[PROBLEM] = None
         if config != old:
+            was_diverged = state[TRAINER].diverged is not None
             experiment.apply_live(state[TRAINER], config)
             state[CONFIG] = config
+            if was_diverged and state[TRAINER].diverged is None:
+                state[MESSAGE] = None
         return state[DATASET], state[TRAINER]
     dataset = state.get(CSV_DATASET) if config.dataset == experiment.CSV else None
     try:
-        if config.dataset == experiment.CSV and dataset is None:
-            raise ValueError("upload a CSV file first")
+        if config.dataset == experiment.CSV and (dataset is None or not config.csv_id):
+            raise ValueError("upload a CSV file that reads cleanly first")
         built = experiment.build(config, dataset)
     except ValueError as e:
         state[PROBLEM] = f"That configuration cannot be trained: {e}. The current model is kept."
@@ -306,6 +309,8 @@ def home_steps(n_steps, lr):
     if st.session_state.get(HOME_TRAINER) is None:
         home_start(st.session_state.get("home_w", 0.5), st.session_state.get("home_b", 2.0), lr)
     t = st.session_state[HOME_TRAINER]
+    if t.diverged is not None and lr != t.lr:
+        t.recover(lr)  # a smaller step goes on from the last finite (w, b)
     t.lr = lr
     result = t.run(n_steps)
     st.session_state[HOME_MESSAGE] = result.message if result.diverged else None
