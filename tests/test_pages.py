@@ -264,3 +264,33 @@ def test_lowering_the_learning_rate_goes_on_after_a_divergence():
     at.button(key="step10").click().run()
     assert int(step_metric(at)) in (stuck + 10, stuck)  # goes on (or, from huge weights, says so again)
     assert not at.exception
+
+
+def test_home_page_hand_set_weights_and_gradient_descent():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and at.title[0].value.startswith("weightviz")
+    assert len(charts(at)) == 2
+    loss_before = at.metric[0].value
+    set_widget(at, "home_w", 1.5)
+    set_widget(at, "home_b", 0.5)
+    assert float(at.metric[0].value) < float(loss_before)  # near the least-squares line the loss is small
+    at.button(key="home_start").click().run()
+    at.button(key="home_step10").click().run()
+    assert any("10 steps: now w =" in c.value for c in at.caption)
+    surface = next(c.proto.spec for c in charts(at) if "Loss over (w, b)" in c.proto.spec)
+    assert "gradient descent" in surface and "least squares" in surface
+    set_widget(at, "home_lr", 0.3)  # above 2/λ_max ≈ 0.17 the steps overshoot and grow
+    for _ in range(100):  # the error grows ×2.5 a step until it overflows
+        at.button(key="home_step10").click().run()
+        if at.warning:
+            break
+    assert any("diverged at step" in w.value for w in at.warning)
+    set_widget(at, "home_lr", 0.05)
+    at.button(key="home_start").click().run()
+    at.button(key="home_step1").click().run()
+    assert not at.warning and not at.exception
+
+
+def test_home_links_to_train():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any(link.proto.page == "pages/train.py" or "train" in link.proto.page for link in at.get("page_link"))
