@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from weightviz import ui
+import ui
 
 st.set_page_config(page_title="weightviz", page_icon=":material/neurology:", layout="wide")
 ui.enter_app()

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from weightviz import figures, surfaces, ui
+import ui
+from weightviz import figures, surfaces
 
 ui.ensure_navigation("")
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from weightviz import experiment, figures, ui
+import ui
+from weightviz import experiment, figures
 
 ui.ensure_navigation("train")
 

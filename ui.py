@@ -1,4 +1,6 @@
-"""The one package module that talks to Streamlit: per-user state behind small functions.
+"""The app's one module that talks to Streamlit besides the pages: per-user state behind small functions.
+
+It lives beside app.py, not in the ``weightviz`` package, which never imports Streamlit.
 
 Pages read widgets (the ``*_controls`` functions here return plain values), call these, and
 render. The trainer lives in ``st.session_state`` (one per browser session), never in
@@ -13,9 +15,9 @@ import inspect
 
 import streamlit as st
 
-from . import activations, datasets, experiment, initializers, optimizers
-from .model import MLP
-from .trainer import Trainer
+from weightviz import activations, datasets, experiment, initializers, optimizers
+from weightviz.model import MLP
+from weightviz.trainer import Trainer
 
 TRAINER, CONFIG, DATASET, MESSAGE, PLAY_SWITCH = "trainer", "config", "dataset", "message", "w_play"
 PROBLEM = "config_problem"  # why the configuration asked for could not be built (cleared once one builds)
