@@ -113,8 +113,7 @@ def train(n_steps):
     if t is None:
         return None
     result = t.run(n_steps)
-    if result is not None and result.diverged:
-        st.session_state[MESSAGE] = result.message
+    st.session_state[MESSAGE] = t.warning()  # diverged, or blowing up; None when all is well
     return result
 
 
@@ -314,8 +313,8 @@ def home_steps(n_steps, lr):
     if t.diverged is not None and lr != t.lr:
         t.recover(lr)  # a smaller step goes on from the last finite (w, b)
     t.lr = lr
-    result = t.run(n_steps)
-    st.session_state[HOME_MESSAGE] = result.message if result.diverged else None
+    t.run(n_steps)
+    st.session_state[HOME_MESSAGE] = t.warning()
 
 
 def home_path():

@@ -280,10 +280,13 @@ def test_home_page_hand_set_weights_and_gradient_descent():
     surface = next(c.proto.spec for c in charts(at) if "Loss over (w, b)" in c.proto.spec)
     assert "gradient descent" in surface and "least squares" in surface
     set_widget(at, "home_lr", 0.3)  # above 2/λ_max ≈ 0.17 the steps overshoot and grow
+    warned = False
     for _ in range(100):  # the error grows ×2.5 a step until it overflows
         at.button(key="home_step10").click().run()
-        if at.warning:
+        warned = warned or any("too high" in w.value for w in at.warning)
+        if any("diverged" in w.value for w in at.warning):
             break
+    assert warned  # said long before it overflowed
     assert any("diverged at step" in w.value for w in at.warning)
     set_widget(at, "home_lr", 0.05)
     at.button(key="home_start").click().run()

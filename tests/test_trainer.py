@@ -208,3 +208,19 @@ def test_view_by_step_survives_thinning():
     assert after.step in trainer.history.snapshot_steps
     assert before.step <= 5
     assert trainer.view().live and trainer.view().step == 440
+
+
+def test_a_loss_blowing_up_is_said_before_it_overflows():
+    ds = datasets.house_prices(seed=0)
+    trainer = Trainer(
+        MLP([1, 1], task="regression"), ds.X_train, ds.y_train, optimizer="sgd", lr=0.3, batch_size=len(ds.X_train)
+    )
+    assert trainer.warning() is None
+    trainer.run(30)  # the error grows about ×2.5 a step: far from overflow, far past 1000×
+    assert not trainer.diverged and trainer.loss_growth() > 1e3
+    assert "too high" in trainer.warning()
+    calm = Trainer(
+        MLP([1, 1], task="regression"), ds.X_train, ds.y_train, optimizer="sgd", lr=0.05, batch_size=len(ds.X_train)
+    )
+    calm.run(30)
+    assert calm.warning() is None and calm.loss_growth() < 1

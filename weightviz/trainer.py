@@ -19,6 +19,8 @@ import numpy as np
 from . import optimizers, regularizers
 from .history import History
 
+EXPLODING = 1e3  # loss growth over the first step's loss that earns a warning before it overflows
+
 
 @dataclass(frozen=True)
 class StepResult:
@@ -128,6 +130,7 @@ class Trainer:
         self.rng = np.random.default_rng(self.seed)
         self.t = 0
         self.diverged = None
+        self.first_loss = self.last_loss = None  # mini-batch losses of the first and the latest step
         self._order, self._cursor = np.empty(0, dtype=np.intp), 0
         self._prev_params = np.empty_like(self.model.params)
         self._prev_grads = np.empty_like(self.model.grads)
@@ -173,6 +176,8 @@ class Trainer:
             if not np.isfinite(params).all():
                 return self._diverge("weights", lr, saved)
         self.t += 1
+        self.first_loss = loss if self.first_loss is None else self.first_loss
+        self.last_loss = loss
         if self.record:
             self.history.record(self.t, params, grads, lr, loss, penalty, grad_norm)
             if evaluate or (evaluate is None and self.t % self.eval_every == 0):
@@ -243,6 +248,24 @@ class Trainer:
         index = max(int(np.searchsorted(self.history.snapshot_steps, at_step, side="right")) - 1, 0)
         step, weights, grads = self.history.snapshot(index)
         return View(step, self.model_at(index), weights, grads if step > 0 else None, live=False)
+
+    def loss_growth(self):
+        """Latest mini-batch loss over the first one (None before two steps): ≫ 1 means it is blowing up."""
+        if self.first_loss is None or self.t < 2 or self.first_loss <= 0:
+            return None
+        return self.last_loss / self.first_loss
+
+    def warning(self):
+        """A sentence for a learner when training goes wrong: diverged, or the loss growing towards it."""
+        if self.diverged is not None:
+            return self.diverged.message
+        growth = self.loss_growth()
+        if growth is not None and growth > EXPLODING:
+            return (
+                f"The loss is {growth:,.0f}× what it was at the first step and still growing: the learning "
+                f"rate ({self.lr:g}) is too high for this model, and training will diverge. Lower it, or reset."
+            )
+        return None
 
     def model_at(self, index):
         """A copy of the model with the parameters of kept snapshot ``index`` (batch-norm statistics are today's)."""
