@@ -224,3 +224,12 @@ def test_a_loss_blowing_up_is_said_before_it_overflows():
     )
     calm.run(30)
     assert calm.warning() is None and calm.loss_growth() < 1
+
+
+def test_objective_is_mean_loss_plus_penalty():
+    ds = datasets.linear(seed=0)
+    model = MLP(ds.layer_sizes(), task="regression", init="normal", seed=1)
+    trainer = Trainer(model, ds.X_train, ds.y_train, l1=0.1, l2=0.2)
+    W = model.weights[0]
+    mse = np.mean((ds.X_train @ W[:, 0] + model.biases[0][0] - ds.y_train) ** 2)
+    assert trainer.objective() == pytest.approx(mse + 0.1 * np.abs(W).sum() + 0.1 * (W**2).sum())

@@ -19,14 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-# The regularizer presets the UI offers, keyed by the name it shows: which of (l1, l2) are active.
-REGULARIZERS: dict[str, tuple[bool, bool]] = {
-    "none": (False, False),
-    "L1 (lasso)": (True, False),
-    "L2 (ridge)": (False, True),
-    "elastic net": (True, True),
-}
-
 
 def penalty(W, l1=0.0, l2=0.0):
     """l1·Σ|w| + (l2/2)·Σw² over the (flat) weights W."""
