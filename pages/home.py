@@ -43,7 +43,12 @@ with right:
     )
     buttons = st.columns(3)
     buttons[0].button(
-        "Start from your (w, b)", on_click=ui.home_start, args=(w, b, lr), key="home_start", width="stretch"
+        "Restart here",
+        on_click=ui.home_start,
+        args=(w, b, lr),
+        key="home_start",
+        width="stretch",
+        help="Start gradient descent again from the (w, b) the sliders set",
     )
     buttons[1].button("1 step", on_click=ui.home_steps, args=(1, lr), key="home_step1", width="stretch")
     buttons[2].button("10 steps", on_click=ui.home_steps, args=(10, lr), key="home_step10", width="stretch")
