@@ -15,7 +15,7 @@ import inspect
 
 import streamlit as st
 
-from weightviz import activations, datasets, experiment, initializers, optimizers
+from weightviz import activations, checkpoints, datasets, experiment, initializers, optimizers
 from weightviz.model import MLP
 from weightviz.trainer import Trainer
 
@@ -167,6 +167,52 @@ def long_run(n_steps, chunk=50):
         if result is not None and result.diverged:
             break
     bar.empty()
+
+
+# -- files: weights and history ---------------------------------------------------------------------
+def load_weights():
+    """Uploader callback: a weights file (.npz) becomes the model's new step 0; a wrong one changes nothing."""
+    upload = st.session_state.get("w_weights_file")
+    t = trainer()
+    if upload is None or t is None:
+        return
+    try:
+        state = checkpoints.checked_state(t.model, upload.getvalue())
+    except checkpoints.CheckpointError as e:
+        st.session_state[MESSAGE] = f"{upload.name} was not loaded: {e}. The current model is unchanged."
+        return
+    t.start_from(state)
+    st.session_state[MESSAGE] = None
+    st.session_state[PLAY_SWITCH] = False
+
+
+def file_controls(t):
+    """Download the weights (.npz) and the history (.csv); upload weights saved from the same architecture."""
+    name = f"weightviz-{'-'.join(map(str, t.model.layer_sizes))}-step{t.step_count}"
+    st.download_button(
+        "Weights (.npz)",
+        checkpoints.save_bytes(t.model),
+        f"{name}.npz",
+        mime="application/octet-stream",
+        key="w_download_weights",
+        help="The weights, biases and batch-norm statistics, with the architecture",
+    )
+    if st.button("Prepare the history (.csv)", key="w_prepare_history"):
+        csv = t.history.frame().to_csv().encode()
+        st.download_button(
+            f"History (.csv, {len(csv) / 1e6:.1f} MB)",
+            csv,
+            f"{name}-history.csv",
+            mime="text/csv",
+            key="w_download_history",
+        )
+    st.file_uploader(
+        "Load weights (.npz) into this model",
+        type=["npz"],
+        key="w_weights_file",
+        on_change=load_weights,
+        help="They become step 0; the shapes must match this model",
+    )
 
 
 # -- controls (return plain values) ---------------------------------------------------------------

@@ -29,6 +29,8 @@ with st.sidebar:
 
 wanted = config.replace(dataset=dataset_name, noise=noise, csv_id=csv_id, **model_fields, **training_fields)
 ds, trainer = ui.get_trainer(wanted)
+with st.sidebar.expander("Save and load"):
+    ui.file_controls(trainer)
 for note in experiment.notes(wanted):
     st.info(note, icon=":material/info:")
 

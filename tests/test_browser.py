@@ -141,12 +141,13 @@ def test_csv_upload_trains_and_a_broken_file_is_explained(context, server, tmp_p
     choose(pg, "Dataset", "upload a CSV…")
     broken = tmp_path / "broken.csv"
     broken.write_text("only,header\n")
-    pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(broken))
+    csv_input = pg.locator('[data-testid="stFileUploader"]').filter(has_text="CSV file").locator("input")
+    csv_input.set_input_files(str(broken))
     pg.wait_for_selector("text=at least 4 are needed", timeout=30_000)
     good = tmp_path / "flowers.csv"
     rows = "".join(f"{i % 7 / 3:.2f},{(i * 5) % 11 / 4:.2f},{'big' if i % 7 > 3 else 'small'}\n" for i in range(80))
     good.write_text("petal,stem,size\n" + rows)
-    pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    csv_input.set_input_files(str(good))
     pg.wait_for_selector("text=rows from a CSV", timeout=30_000)
     click(pg, "Step ×100")
     pg.wait_for_function(
@@ -154,3 +155,29 @@ def test_csv_upload_trains_and_a_broken_file_is_explained(context, server, tmp_p
     )
     assert no_exception(pg)
     shot(pg, "train-csv")
+
+
+def test_weights_upload_restarts_from_them_and_a_wrong_file_is_explained(context, server, tmp_path):
+    from weightviz import MLP, checkpoints, experiment
+
+    pg = open_page(context, server, "train")
+    click(pg, "Step ×10")
+    pg.locator('[data-testid="stExpander"]').filter(has_text="Save and load").locator("summary").click()
+    uploader = pg.locator('[data-testid="stFileUploader"]').filter(has_text="Load weights")
+    wrong = tmp_path / "wrong.npz"
+    wrong.write_bytes(checkpoints.save_bytes(MLP([2, 3, 1], task="binary")))
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(wrong))
+    pg.wait_for_selector("text=was not loaded", timeout=30_000)
+    assert step_count(pg) == 10  # nothing changed
+    config = experiment.Config()
+    _, trainer = experiment.build(config)
+    trainer.run(50)
+    good = tmp_path / "good.npz"
+    good.write_bytes(checkpoints.save_bytes(trainer.model))
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    pg.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText === '0'", timeout=30_000
+    )
+    wait_until_idle(pg)
+    assert no_exception(pg) and pg.query_selector("text=was not loaded") is None
+    shot(pg, "train-loaded-weights")

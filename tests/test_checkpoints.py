@@ -81,3 +81,19 @@ def test_a_single_array_npy_is_refused(trained):
     np.save(buffer, np.zeros(3))
     with pytest.raises(CheckpointError, match="single array"):
         checkpoints.load_into(model, buffer.getvalue())
+
+
+def test_loaded_weights_become_step_zero_and_bad_files_change_nothing(trained):
+    model, ds = trained
+    saved = checkpoints.save_bytes(model)
+    fresh = MLP(ds.layer_sizes([5, 4]), activation="elu", task="binary", batch_norm=True, seed=7)
+    trainer = Trainer(fresh, ds.X_train, ds.y_train)
+    trainer.run(5)
+    trainer.start_from(checkpoints.checked_state(fresh, saved))
+    assert trainer.step_count == 0 and len(trainer.history) == 1
+    np.testing.assert_array_equal(fresh.params, model.params)
+    trainer.run(3)
+    trainer.reset()  # reset now returns to the loaded weights
+    np.testing.assert_array_equal(fresh.params, model.params)
+    with pytest.raises(CheckpointError):
+        checkpoints.checked_state(MLP([2, 3, 1], task="binary"), saved)

@@ -297,3 +297,11 @@ def test_home_page_hand_set_weights_and_gradient_descent():
 def test_home_links_to_train():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert any(link.proto.page == "pages/train.py" or "train" in link.proto.page for link in at.get("page_link"))
+
+
+def test_weights_download_and_history_csv():
+    at = open_train()
+    at.button(key="step10").click().run()
+    assert at.get("download_button")  # the weights file is ready at once
+    at.button(key="w_prepare_history").click().run()
+    assert not at.exception and len(at.get("download_button")) == 2

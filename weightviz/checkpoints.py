@@ -62,8 +62,8 @@ def read(source):
     return architecture, arrays
 
 
-def load_into(model, source):
-    """Copy the weights in ``source`` into ``model`` after checking every name and shape; returns the model."""
+def checked_state(model, source):
+    """The arrays of ``source`` as a state for ``model`` (see ``MLP.state``), every name and shape checked."""
     _, arrays = read(source)
     expected = model.named_arrays()
     missing = sorted(set(expected) - set(arrays))
@@ -81,7 +81,12 @@ def load_into(model, source):
             raise CheckpointError(f"{name} has shape {a.shape} in the file but {target.shape} in the model")
         if not np.issubdtype(a.dtype, np.number) or not np.isfinite(a).all():
             raise CheckpointError(f"{name} holds values that are not finite numbers")
-    model.load_state(arrays)
+    return {name: arrays[name] for name in expected}
+
+
+def load_into(model, source):
+    """Copy the weights in ``source`` into ``model`` after checking every name and shape; returns the model."""
+    model.load_state(checked_state(model, source))
     return model
 
 

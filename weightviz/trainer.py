@@ -140,6 +140,12 @@ class Trainer:
             self.history.record(0, self.model.params)
             self.evaluate()
 
+    def start_from(self, state):
+        """Make ``state`` (from ``model.state()`` or a weights file) the new step 0: load it, forget the history."""
+        self.model.load_state(state)
+        self._initial_state = self.model.state()
+        self.reset()
+
     def recover(self, lr=None):
         """After a divergence: forget it, optionally set a new learning rate, and restart the optimizer state.
 
