@@ -4,7 +4,7 @@ It lives beside app.py, not in the ``weightviz`` package, which never imports St
 
 Pages read widgets (the ``*_controls`` functions here return plain values), call these, and
 render. The trainer lives in ``st.session_state`` (one per browser session), never in
-``st.cache_resource``, which every visitor would share. Buttons act through ``on_click``
+Streamlit's resource cache, which every visitor would share. Buttons act through ``on_click``
 callbacks, so a click's effect is in place before the page draws.
 """
 

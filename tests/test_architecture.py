@@ -40,7 +40,8 @@ def test_no_module_of_the_package_imports_streamlit_even_lazily():
 def test_no_unsafe_loading_anywhere():
     for path in [*ROOT.glob("*.py"), *ROOT.glob("pages/*.py"), *PACKAGE.rglob("*.py")]:
         text = path.read_text()
-        assert "allow_pickle=True" not in text and "pickle.load" not in text, path
+        unsafe = ["allow_pickle" + "=True", "pickle" + ".load"]  # split so a grep for them finds no false alarm here
+        assert not any(u in text for u in unsafe), path
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 assert node.func.id not in ("eval", "exec"), path
