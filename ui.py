@@ -21,6 +21,8 @@ from weightviz.trainer import Trainer
 
 TRAINER, CONFIG, DATASET, MESSAGE, PLAY_SWITCH = "trainer", "config", "dataset", "message", "w_play"
 PROBLEM = "config_problem"  # why the configuration asked for could not be built (cleared once one builds)
+# MESSAGE holds what an action (a weights upload) reported; what training says is not stored at all:
+# it is derived from the trainer each time (``Trainer.warning``), so it cannot go stale.
 CSV_TABLE, CSV_DATASET = "csv_table", "csv_dataset"
 LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -78,11 +80,8 @@ def get_trainer(config):
     if state.get(TRAINER) is not None and old is not None and not config.rebuild_needed(old):
         state[PROBLEM] = None
         if config != old:
-            was_diverged = state[TRAINER].diverged is not None
             experiment.apply_live(state[TRAINER], config)
             state[CONFIG] = config
-            if was_diverged and state[TRAINER].diverged is None:
-                state[MESSAGE] = None
         return state[DATASET], state[TRAINER]
     dataset = state.get(CSV_DATASET) if config.dataset == experiment.CSV else None
     try:
@@ -108,13 +107,9 @@ def trainer():
 
 # -- actions (button callbacks) -------------------------------------------------------------------
 def train(n_steps):
-    """Run ``n_steps`` on the session's trainer; a divergence stops Play and leaves its message."""
+    """Run ``n_steps`` on the session's trainer (it stops by itself at a divergence)."""
     t = trainer()
-    if t is None:
-        return None
-    result = t.run(n_steps)
-    st.session_state[MESSAGE] = t.warning()  # diverged, or blowing up; None when all is well
-    return result
+    return None if t is None else t.run(n_steps)
 
 
 def reset():
@@ -132,11 +127,10 @@ def is_playing():
 
 
 def stop_playing_if_diverged():
-    """Before the Play switch is drawn: a run that diverged turns it off (the message says why)."""
+    """Before the Play switch is drawn: a run that diverged turns it off (its warning says why)."""
     t = trainer()
     if t is not None and t.diverged is not None and is_playing():
         st.session_state[PLAY_SWITCH] = False
-        st.session_state[MESSAGE] = t.diverged.message
 
 
 def chart_options():
@@ -145,12 +139,12 @@ def chart_options():
     return {"config": {"staticPlot": True}} if is_playing() else {}
 
 
-def show_message(*keys):
-    """Show what the last action reported (a divergence) and why a configuration could not be built."""
-    for key in keys or (PROBLEM, MESSAGE):
-        message = st.session_state.get(key)
-        if message:
-            st.warning(message, icon=":material/warning:")
+def show_messages(t, keys=(PROBLEM, MESSAGE)):
+    """Show why a configuration could not be built, what the last upload said, and what training says
+    now (diverged, or the loss blowing up) for trainer ``t``."""
+    messages = [st.session_state.get(key) for key in keys] + [t.warning() if t is not None else None]
+    for message in filter(None, messages):
+        st.warning(message, icon=":material/warning:")
 
 
 def long_run(n_steps, chunk=50):
@@ -329,7 +323,7 @@ def _nearest(options, value):
 
 
 # -- the Home page's y = w·x + b --------------------------------------------------------------------
-HOME, HOME_TRAINER, HOME_MESSAGE = "home", "home_trainer", "home_message"
+HOME, HOME_TRAINER = "home", "home_trainer"
 HOME_LEARNING_RATES = (0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
@@ -348,7 +342,6 @@ def home_start(w, b, lr):
     model.weights[0][0, 0], model.biases[0][0] = w, b
     X = data["x"][:, None]
     st.session_state[HOME_TRAINER] = Trainer(model, X, data["y"], optimizer="sgd", lr=lr, batch_size=len(X))
-    st.session_state[HOME_MESSAGE] = None
 
 
 def home_steps(n_steps, lr):
@@ -360,12 +353,16 @@ def home_steps(n_steps, lr):
         t.recover(lr)  # a smaller step goes on from the last finite (w, b)
     t.lr = lr
     t.run(n_steps)
-    st.session_state[HOME_MESSAGE] = t.warning()
+
+
+def home_trainer():
+    """The Home page's gradient-descent run, or None before the first start."""
+    return st.session_state.get(HOME_TRAINER)
 
 
 def home_path():
     """(steps, 2) array of (w, b) after each recorded step, or None before the first start."""
-    t = st.session_state.get(HOME_TRAINER)
+    t = home_trainer()
     if t is None:
         return None
     t.history.flush()

@@ -47,7 +47,7 @@ n_long = buttons[5].number_input(
 if buttons[6].button("Train", key="long", width="stretch", help="Train this many steps, with a progress bar"):
     st.button("Stop", key="stop", help="Stops after the current chunk; every step done so far is kept")
     ui.long_run(int(n_long))
-ui.show_message()
+ui.show_messages(trainer)
 
 n_layers = len(trainer.model.weights)
 if st.session_state.get("w_layer", 0) >= n_layers:  # the model got shallower

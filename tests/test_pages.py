@@ -134,13 +134,19 @@ def test_every_initializer_and_a_schedule(init):
     assert not at.exception and trainer_of(at).model.config["init"] == init
 
 
-def test_divergence_is_reported_and_keeps_the_history():
+def diverged_house_prices():
+    """The Train page after 100 plain-SGD steps of y = w·x + b at learning rate 10: diverged."""
     at = open_train()
     set_widget(at, "w_dataset", "house_prices")
     set_widget(at, "w_kind", "linear")
     set_widget(at, "w_optimizer", "sgd")
     set_widget(at, "w_lr", 10.0)
     at.button(key="step100").click().run()
+    return at
+
+
+def test_divergence_is_reported_and_keeps_the_history():
+    at = diverged_house_prices()
     assert not at.exception
     assert any("diverged at step" in w.value for w in at.warning)
     trainer = trainer_of(at)
@@ -251,12 +257,7 @@ def test_csv_without_a_readable_file_keeps_the_current_model():
 
 
 def test_lowering_the_learning_rate_goes_on_after_a_divergence():
-    at = open_train()
-    set_widget(at, "w_dataset", "house_prices")
-    set_widget(at, "w_kind", "linear")
-    set_widget(at, "w_optimizer", "sgd")
-    set_widget(at, "w_lr", 10.0)
-    at.button(key="step100").click().run()
+    at = diverged_house_prices()
     assert any("diverged at step" in w.value for w in at.warning)
     stuck = int(step_metric(at))
     set_widget(at, "w_lr", 1e-4)

@@ -124,13 +124,10 @@ class Trainer:
     def reset(self):
         """Back to step 0: the model's initial weights exactly, fresh optimizer, rng and history."""
         self.model.load_state(self._initial_state)
-        self.optimizer = optimizers.make(
-            self.optimizer_name, self.model.n_params, self.model.n_weights, **self.optimizer_options
-        )
+        self._restart_optimizer()
         self.rng = np.random.default_rng(self.seed)
         self.t = 0
         self.diverged = None
-        self.first_loss = self.last_loss = None  # mini-batch losses of the first and the latest step
         self._order, self._cursor = np.empty(0, dtype=np.intp), 0
         self._prev_params = np.empty_like(self.model.params)
         self._prev_grads = np.empty_like(self.model.grads)
@@ -153,10 +150,15 @@ class Trainer:
         """
         if lr is not None:
             self.lr = float(lr)
+        self._restart_optimizer()
+        self.diverged = None
+
+    def _restart_optimizer(self):
+        """A fresh optimizer state; the loss-growth warning compares against the steps from here on."""
         self.optimizer = optimizers.make(
             self.optimizer_name, self.model.n_params, self.model.n_weights, **self.optimizer_options
         )
-        self.diverged = None
+        self.first_loss = self.last_loss = None  # mini-batch losses of the first and the latest step
 
     # -- one step -----------------------------------------------------------------------------------
     def step(self, evaluate=None):
