@@ -50,8 +50,6 @@ if buttons[6].button("Train", key="long", width="stretch", help="Train this many
 ui.show_messages(trainer)
 
 n_layers = len(trainer.model.weights)
-if st.session_state.get("w_layer", 0) >= n_layers:  # the model got shallower
-    st.session_state["w_layer"] = 0
 inspect = st.columns([2, 1, 3])
 layer = inspect[0].selectbox(
     "Layer to inspect",
@@ -62,14 +60,13 @@ layer = inspect[0].selectbox(
         + (" (output)" if l == n_layers - 1 else "")
     ),
 )
+layer = min(int(layer), n_layers - 1)  # a kept choice from a deeper model
 follow = inspect[1].toggle("Follow training", value=True, key="w_follow", help="Off: look back at any snapshot")
 snapshot_step = None  # None: follow training live
 if not follow:
-    steps = list(trainer.history.snapshot_steps)
-    if st.session_state.get("w_snapshot") not in steps:
-        st.session_state.pop("w_snapshot", None)
-    if len(steps) > 1:
-        snapshot_step = inspect[2].select_slider("Snapshot at step", steps, value=steps[-1], key="w_snapshot")
+    steps = [int(step) for step in trainer.history.snapshot_steps]
+    if len(steps) > 1:  # (Streamlit resets a kept value that is no longer among the options)
+        snapshot_step = int(inspect[2].select_slider("Snapshot at step", steps, value=steps[-1], key="w_snapshot"))
     else:
         inspect[2].caption("Only the initial state is recorded so far.")
 

@@ -181,3 +181,27 @@ def test_weights_upload_restarts_from_them_and_a_wrong_file_is_explained(context
     wait_until_idle(pg)
     assert no_exception(pg) and pg.query_selector("text=was not loaded") is None
     shot(pg, "train-loaded-weights")
+
+
+def test_digits_a_second_layer_and_a_look_back_in_a_real_browser(context, server):
+    """Widget state in a real session is not what AppTest shows (a selectbox's kept value came back as
+    text and broke a comparison): switch data and depth, pick a layer, scrub back."""
+    pg = open_page(context, server, "train")
+    choose(pg, "Dataset", "digits")
+    hidden = pg.locator('[data-testid="stTextInput"]').filter(has_text="Hidden layer sizes").locator("input")
+    hidden.fill("100, 20")
+    hidden.press("Enter")
+    wait_until_idle(pg)
+    click(pg, "Step ×10")
+    choose(pg, "Layer to inspect", "layer 2: 100 → 20")
+    assert no_exception(pg)
+    hidden.fill("100")
+    hidden.press("Enter")  # shallower: the kept layer choice must not break the page
+    wait_until_idle(pg)
+    click(pg, "Step ×10")
+    toggle(pg, "Follow training")
+    wait_until_idle(pg)
+    assert no_exception(pg)
+    pg.wait_for_selector("text=Showing the weights after step", timeout=30_000)
+    assert no_exception(pg)
+    shot(pg, "train-digits")

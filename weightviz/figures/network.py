@@ -97,9 +97,9 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
     fig.update_xaxes(visible=False, range=[-0.4, len(sizes) - 0.6])
     fig.update_yaxes(visible=False, range=[-0.08, 1.08])
     cut = [f"layer {k}: {len(s)} of {n}" for k, (s, n) in enumerate(zip(shown, sizes, strict=True)) if len(s) < n]
-    title = "The network: blue w > 0, red w < 0, thicker = larger |w|"
+    title = "Network: blue w > 0, red w < 0, width ∝ |w|"
     if cut:
-        title += " — showing " + ", ".join(cut) + " units"
+        title += "<br><sup>showing " + ", ".join(cut) + " units</sup>"
     for layer, n in enumerate(sizes):
         name = "input" if layer == 0 else "output" if layer == len(sizes) - 1 else f"hidden {layer}"
         fig.add_annotation(x=layer, y=1.06, text=f"{name} ({n})", showarrow=False, font={"size": 11})
