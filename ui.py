@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
+import string
 
 import streamlit as st
 
@@ -27,7 +29,24 @@ CSV_TABLE, CSV_DATASET = "csv_table", "csv_dataset"
 LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 2048)
+MAX_LONG_RUN = 100_000  # steps one Train click may run
 FRAME_SECONDS = 0.05  # the next frame is asked for 0.05 s after one is drawn; drawing sets the pace
+
+
+# -- text -----------------------------------------------------------------------------------------
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
+_NO_AUTOLINK = re.compile(r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=www)(?=\.)|(?=@)")
+WORD_JOINER = "\u2060"  # invisible; it stops a URL or an address from being recognised as one
+
+
+def plain(text):
+    """``text`` for a Markdown element (``st.warning``, ``st.error``, ``st.caption``) shown exactly as
+    written: every ASCII punctuation character is backslash-escaped, so a column, class or file name
+    such as ``**x**``, ``[a](b)``, ``:red[c]`` or ``$x$`` shows those characters instead of bold text, a
+    link, a colour or a formula (CommonMark lets any ASCII punctuation be escaped); and an invisible word
+    joiner goes before the ``:`` of ``http(s)://``, the ``.`` of ``www.`` and every ``@``, which GitHub
+    Markdown would otherwise turn into links even when escaped."""
+    return _NO_AUTOLINK.sub(WORD_JOINER, str(text)).translate(_MARKDOWN_ESCAPES)
 
 
 # -- navigation -----------------------------------------------------------------------------------
@@ -79,9 +98,7 @@ def get_trainer(config):
     old = state.get(CONFIG)
     if state.get(TRAINER) is not None and old is not None and not config.rebuild_needed(old):
         state[PROBLEM] = None
-        if config != old:
-            experiment.apply_live(state[TRAINER], config)
-            state[CONFIG] = config
+        _apply_live(state, config)
         return state[DATASET], state[TRAINER]
     dataset = state.get(CSV_DATASET) if config.dataset == experiment.CSV else None
     try:
@@ -93,12 +110,23 @@ def get_trainer(config):
         if state.get(TRAINER) is None:  # nothing to keep: fall back to the defaults
             state[CONFIG] = experiment.Config()
             state[DATASET], state[TRAINER] = experiment.build(state[CONFIG])
+        else:  # the sliders still say what the kept model trains with: live fields apply to it
+            _apply_live(state, config)
         return state[DATASET], state[TRAINER]
     state[CONFIG] = config
     state[DATASET], state[TRAINER] = built
     state[PLAY_SWITCH] = False  # called before the switch is drawn: a new model starts paused
     state[PROBLEM] = state[MESSAGE] = None  # what went wrong before no longer applies
     return built
+
+
+def _apply_live(state, config):
+    """Carry ``config``'s live fields (learning rate, penalties) to the running trainer and its kept config."""
+    live = {field: getattr(config, field) for field in experiment.LIVE_FIELDS}
+    running = state[CONFIG].replace(**live)
+    if running != state[CONFIG]:
+        experiment.apply_live(state[TRAINER], running)
+        state[CONFIG] = running
 
 
 def trainer():
@@ -143,8 +171,8 @@ def show_messages(t, keys=(PROBLEM, MESSAGE)):
     """Show why a configuration could not be built, what the last upload said, and what training says
     now (diverged, or the loss blowing up) for trainer ``t``."""
     messages = [st.session_state.get(key) for key in keys] + [t.warning() if t is not None else None]
-    for message in filter(None, messages):
-        st.warning(message, icon=":material/warning:")
+    for message in filter(None, messages):  # messages quote user-supplied names: shown as plain text
+        st.warning(plain(message), icon=":material/warning:")
 
 
 def long_run(n_steps, chunk=50):
@@ -181,25 +209,30 @@ def load_weights():
 
 
 def file_controls(t):
-    """Download the weights (.npz) and the history (.csv); upload weights saved from the same architecture."""
-    name = f"weightviz-{'-'.join(map(str, t.model.layer_sizes))}-step{t.step_count}"
+    """Download the weights (.npz) and the history (.csv); upload weights saved from the same architecture.
+
+    Both files are built when the button is clicked (a callable), so they hold the step the model is at
+    then — also while playing, when this sidebar is not redrawn — and cost nothing on a rerun.
+    """
+    name = f"weightviz-{'-'.join(map(str, t.model.layer_sizes))}"
     st.download_button(
         "Weights (.npz)",
-        checkpoints.save_bytes(t.model),
+        lambda: checkpoints.save_bytes(t.model),
         f"{name}.npz",
         mime="application/octet-stream",
         key="w_download_weights",
-        help="The weights, biases and batch-norm statistics, with the architecture",
+        on_click="ignore",
+        help="The weights, biases and batch-norm statistics, with the architecture, at the current step",
     )
-    if st.button("Prepare the history (.csv)", key="w_prepare_history"):
-        csv = t.history.frame().to_csv().encode()
-        st.download_button(
-            f"History (.csv, {len(csv) / 1e6:.1f} MB)",
-            csv,
-            f"{name}-history.csv",
-            mime="text/csv",
-            key="w_download_history",
-        )
+    st.download_button(
+        "History (.csv)",
+        lambda: t.history.frame().to_csv().encode(),
+        f"{name}-history.csv",
+        mime="text/csv",
+        key="w_download_history",
+        on_click="ignore",
+        help="Every recorded step: losses, learning rate, and per-layer norms, statistics and update ratios",
+    )
     st.file_uploader(
         "Load weights (.npz) into this model",
         type=["npz"],
@@ -230,40 +263,87 @@ def _default_noise(name):
     return float(inspect.signature(datasets.DATASETS[name]).parameters["noise"].default)
 
 
+CSV_CHOICE = "csv_choice"  # (file id, target, features) last chosen: kept while the selectors are not drawn
+CSV_DEFAULT_FEATURES = 20  # a new file starts with its first 20 numeric columns: a wide table trains at once
+_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~:"})
+
+
+def _plain(text):
+    """``text`` with Markdown's special characters backslash-escaped: file and column names show as written."""
+    return str(text).translate(_MARKDOWN_SPECIALS)
+
+
 def csv_controls():
-    """Upload, target and features. Parses once per file; errors are shown and keep the current model."""
+    """Upload, target and features. Parses once per file; errors are shown and keep the current model (csv_id "")."""
     upload = st.file_uploader("CSV file", type=["csv", "txt", "tsv"], key="w_csv_file")
     if upload is None:
         st.caption("A table with a header row; numeric features and a target column.")
         return ""
-    file_id = hashlib.sha1(upload.getvalue()).hexdigest()[:12]
-    table = st.session_state.get(CSV_TABLE)
-    if table is None or table[0] != file_id:
-        try:
-            table = (file_id, datasets.read_csv(upload.getvalue()))
-        except datasets.CSVError as e:
-            st.error(f"{upload.name}: {e}")
-            return ""
-        st.session_state[CSV_TABLE] = table
-    df = table[1]
-    columns = list(df.columns)
-    target = st.selectbox("Target column", columns, index=len(columns) - 1, key="w_csv_target")
-    numeric = datasets.numeric_columns(df, exclude=target)
-    features = st.multiselect(
-        "Feature columns", [c for c in columns if c != target], default=numeric, key="w_csv_features"
-    )
+    table = _csv_table(upload)
+    if table is None:
+        return ""
+    file_id, df = table
+    target, features = _csv_columns(file_id, df)
     drop = st.checkbox("Drop rows with missing values", key="w_csv_drop")
+    if not features:
+        st.error("Choose at least one feature column. The current model is kept.")
+        return ""
     csv_id = f"{file_id}:{target}:{','.join(features)}:{drop}"
     cached = st.session_state.get(CSV_DATASET)
     if cached is None or cached.meta.get("csv_id") != csv_id:
         try:
-            ds = datasets.from_csv(df.copy(), target=target, features=features or None, drop_missing=drop)
+            ds = datasets.from_csv(df, target=target, features=features, drop_missing=drop)
         except datasets.CSVError as e:
-            st.error(f"{upload.name}: {e}")
+            st.error(_plain(f"{upload.name}: {e}"))
             return ""
         ds.meta["csv_id"] = csv_id
         st.session_state[CSV_DATASET] = ds
     return csv_id
+
+
+def _csv_table(upload):
+    """(file id, compact DataFrame) of an upload, read once per file; None after showing why it cannot be read."""
+    data = upload.getvalue()
+    file_id = hashlib.sha1(data).hexdigest()[:12]
+    table = st.session_state.get(CSV_TABLE)
+    if table is None or table[0] != file_id:
+        for key in (CSV_TABLE, CSV_DATASET):  # the last file's data goes before the next file is read
+            st.session_state.pop(key, None)
+        try:
+            table = (file_id, datasets.compact_table(datasets.read_csv(data)))
+        except datasets.CSVError as e:
+            st.error(_plain(f"{upload.name}: {e}"))
+            return None
+        st.session_state[CSV_TABLE] = table
+    return table
+
+
+def _csv_columns(file_id, df):
+    """Target and feature selectors; returns (target, features).
+
+    A new file starts with its last column as target and its first CSV_DEFAULT_FEATURES numeric columns
+    as features. A column made the target leaves the features and the others stay: the cleaned choice is
+    written back before the selector is drawn (Streamlit resets a selection holding a value that is no
+    longer an option). The choice is kept for the file while the selectors are not drawn.
+    """
+    state = st.session_state
+    columns = list(df.columns)
+    kept = state.get(CSV_CHOICE)
+    kept = kept if kept is not None and kept[0] == file_id else None
+    if kept is None or "w_csv_target" not in state:
+        state["w_csv_target"] = columns[-1] if kept is None else kept[1]
+    target = st.selectbox("Target column", columns, key="w_csv_target")
+    numeric = datasets.numeric_columns(df, exclude=target)
+    chosen = numeric[:CSV_DEFAULT_FEATURES] if kept is None else state.get("w_csv_features", kept[2])
+    state["w_csv_features"] = [c for c in chosen if c != target]
+    features = st.multiselect("Feature columns", [c for c in columns if c != target], key="w_csv_features")
+    state[CSV_CHOICE] = (file_id, target, features)
+    first = f"; a new file starts with the first {CSV_DEFAULT_FEATURES}" if len(numeric) > CSV_DEFAULT_FEATURES else ""
+    st.caption(
+        f"{len(features):,} of {len(columns) - 1:,} columns selected as features ({len(numeric):,} hold numbers"
+        f"{first}; at most {datasets.MAX_CSV_FEATURES:,})."
+    )
+    return target, features
 
 
 def model_controls(config):
@@ -283,7 +363,7 @@ def model_controls(config):
         try:
             fields["hidden_sizes"] = experiment.parse_hidden_sizes(text)
         except ValueError as e:
-            st.error(str(e))
+            st.error(plain(str(e)))
             fields["hidden_sizes"] = config.hidden_sizes or (8, 8)
         fields["activation"] = _select("Activation", list(activations.ACTIVATIONS), "w_activation", config.activation)
         seed_widget("w_dropout", config.dropout)
@@ -308,9 +388,20 @@ def training_controls(config):
     fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key="w_l1", format_func=lambda v: f"{v:g}")
     seed_widget("w_l2", _nearest(PENALTIES, config.l2))
     fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key="w_l2", format_func=lambda v: f"{v:g}")
-    seed_widget("w_seed", config.seed)
-    fields["seed"] = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="w_seed"))
+    seed_widget("w_seed", str(config.seed))
+    text = st.text_input("Seed", key="w_seed", help="The same seed gives the same data, weights and batches")
+    fields["seed"] = whole_number(text, 0, experiment.MAX_SEED, "seed", config.seed)
     return fields
+
+
+def whole_number(text, lo, hi, what, fallback):
+    """The whole number typed in a text field, or ``fallback`` with an error under the field saying why
+    (a number input would silently turn "1e30" into 1, or keep 5 000 while showing 1e12)."""
+    try:
+        return experiment.parse_count(text, lo, hi, what)
+    except ValueError as e:
+        st.error(plain(f"{e}; using {fallback:,}."))
+        return fallback
 
 
 def _select(label, options, key, current):

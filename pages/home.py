@@ -4,13 +4,14 @@ import streamlit as st
 
 import ui
 from weightviz import figures, surfaces
+from weightviz.formatting import number
 
 ui.ensure_navigation("")
 
 st.title("weightviz: watch weights learn")
 st.write(
     "A model is a function with knobs. The simplest one predicts a house's price from its floor area: "
-    "**price = w · area + b**. The **weight** w is the price per square foot, the **bias** b the price of "
+    "**price = w · area + b**. The **weight** w is the price per 1000 square feet, the **bias** b the price of "
     "an empty plot. Set them by hand below and watch the error. The **loss** (mean squared error) is one "
     "number for the whole data set; its **gradient** (∂L/∂w, ∂L/∂b) points uphill on the loss surface, so "
     "**gradient descent** steps the other way: w ← w − η·∂L/∂w, b ← b − η·∂L/∂b."
@@ -28,9 +29,9 @@ with left:
     loss = float(surfaces.mse_surface(x, y, [w], [b])[0, 0])
     grad = surfaces.mse_gradient(x, y, w, b)
     cols = st.columns(3)
-    cols[0].metric("Loss (MSE)", f"{loss:.4f}", help="mean over houses of (w·x + b − price)²")
-    cols[1].metric("∂L/∂w", f"{grad[0]:+.3f}")
-    cols[2].metric("∂L/∂b", f"{grad[1]:+.3f}")
+    cols[0].metric("Loss (MSE)", number(loss), help="mean over houses of (w·x + b − price)²")
+    cols[1].metric("∂L/∂w", number(grad[0], 3, signed=True))
+    cols[2].metric("∂L/∂b", number(grad[1], 3, signed=True))
     st.plotly_chart(figures.line_fit(x, y, w, b, best, ds.feature_names[0], ds.target_name), key="home_fit")
 with right:
     st.markdown("**Gradient descent** from your (w, b), one full-batch step at a time:")
@@ -61,7 +62,7 @@ with right:
     )
     if path is not None and len(path) > 1:
         st.caption(
-            f"{len(path) - 1} steps: now w = {path[-1, 0]:.3f}, b = {path[-1, 1]:.3f} "
+            f"{ui.home_trainer().step_count} steps: now w = {number(path[-1, 0], 3)}, b = {number(path[-1, 1], 3)} "
             f"(least squares: w = {best[0]:.3f}, b = {best[1]:.3f})."
         )
 

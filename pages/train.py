@@ -1,9 +1,12 @@
 """Train: pick data and a model, press Step or Play, and watch every layer's weights and gradients change."""
 
+from math import nan
+
 import streamlit as st
 
 import ui
 from weightviz import experiment, figures
+from weightviz.formatting import number
 
 ui.ensure_navigation("train")
 
@@ -35,22 +38,23 @@ for note in experiment.notes(wanted):
     st.info(note, icon=":material/info:")
 
 ui.stop_playing_if_diverged()
-buttons = st.columns([1, 1, 1, 1, 1, 1.4, 1], vertical_alignment="center")
-buttons[0].button("Step", on_click=ui.train, args=(1,), key="step1", width="stretch")
-buttons[1].button("Step ×10", on_click=ui.train, args=(10,), key="step10", width="stretch")
-buttons[2].button("Step ×100", on_click=ui.train, args=(100,), key="step100", width="stretch")
+buttons = st.columns([1, 1, 1, 1.1, 1.1, 1.3, 1.1], vertical_alignment="center")
+buttons[0].button("Step", on_click=ui.train, args=(1,), key="step1", width="stretch", help="One step")
+buttons[1].button("×10", on_click=ui.train, args=(10,), key="step10", width="stretch", help="Ten steps")
+buttons[2].button("×100", on_click=ui.train, args=(100,), key="step100", width="stretch", help="A hundred steps")
 playing = buttons[3].toggle("Play", key=ui.PLAY_SWITCH, help="Train continuously, redrawing as it goes")
-buttons[4].button("Reset", on_click=ui.reset, key="reset", width="stretch")
-n_long = buttons[5].number_input(
-    "Steps", 100, 100_000, 5_000, step=500, key="w_long_steps", label_visibility="collapsed"
+buttons[4].button("Reset", on_click=ui.reset, key="reset", width="stretch", help="Back to the initial weights")
+long_text = buttons[5].text_input(
+    "Steps to train", "5000", key="w_long_steps", label_visibility="collapsed", help="How many steps Train runs"
 )
-if buttons[6].button("Train", key="long", width="stretch", help="Train this many steps, with a progress bar"):
+n_long = ui.whole_number(long_text, 1, ui.MAX_LONG_RUN, "number of steps", 5000)
+if buttons[6].button("Train", key="long", width="stretch", help=f"Train {n_long:,} steps, with a progress bar"):
     st.button("Stop", key="stop", help="Stops after the current chunk; every step done so far is kept")
-    ui.long_run(int(n_long))
+    ui.long_run(n_long)
 ui.show_messages(trainer)
 
 n_layers = len(trainer.model.weights)
-inspect = st.columns([2, 1, 3])
+inspect = st.columns([2, 1.5, 2.5])
 layer = inspect[0].selectbox(
     "Layer to inspect",
     range(n_layers),
@@ -84,9 +88,9 @@ def live_view():
     scores, metric = trainer.last_eval or {}, trainer.model.task.metric_name
     cols = st.columns(5)
     cols[0].metric("Step", f"{trainer.step_count:,}")
-    cols[1].metric("Train loss", f"{scores.get('train_loss', float('nan')):.4f}")
-    cols[2].metric("Test loss", f"{scores.get('test_loss', float('nan')):.4f}")
-    cols[3].metric(f"Test {metric}", f"{scores.get('test_metric', float('nan')):.3f}")
+    cols[1].metric("Train loss", number(scores.get("train_loss", nan)))
+    cols[2].metric("Test loss", number(scores.get("test_loss", nan)))
+    cols[3].metric(f"Test {metric}", number(scores.get("test_metric", nan), 3))
     cols[4].metric("Learning rate", f"{trainer.lr_at(trainer.lr, trainer.step_count):.3g}")
     if not view.live:
         st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")

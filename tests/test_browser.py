@@ -112,7 +112,7 @@ def test_home_page_draws_the_loss_surface_and_descends(context, server):
 def test_train_page_steps_and_plays(context, server):
     pg = open_page(context, server, "train")
     assert step_count(pg) == 0 and no_exception(pg)
-    click(pg, "Step ×10")
+    click(pg, "×10")
     pg.wait_for_function(
         "() => document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText === '10'", timeout=30_000
     )
@@ -149,7 +149,7 @@ def test_csv_upload_trains_and_a_broken_file_is_explained(context, server, tmp_p
     good.write_text("petal,stem,size\n" + rows)
     csv_input.set_input_files(str(good))
     pg.wait_for_selector("text=rows from a CSV", timeout=30_000)
-    click(pg, "Step ×100")
+    click(pg, "×100")
     pg.wait_for_function(
         "() => document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText === '100'", timeout=30_000
     )
@@ -161,7 +161,7 @@ def test_weights_upload_restarts_from_them_and_a_wrong_file_is_explained(context
     from weightviz import MLP, checkpoints, experiment
 
     pg = open_page(context, server, "train")
-    click(pg, "Step ×10")
+    click(pg, "×10")
     pg.locator('[data-testid="stExpander"]').filter(has_text="Save and load").locator("summary").click()
     uploader = pg.locator('[data-testid="stFileUploader"]').filter(has_text="Load weights")
     wrong = tmp_path / "wrong.npz"
@@ -192,16 +192,86 @@ def test_digits_a_second_layer_and_a_look_back_in_a_real_browser(context, server
     hidden.fill("100, 20")
     hidden.press("Enter")
     wait_until_idle(pg)
-    click(pg, "Step ×10")
+    click(pg, "×10")
     choose(pg, "Layer to inspect", "layer 2: 100 → 20")
     assert no_exception(pg)
     hidden.fill("100")
     hidden.press("Enter")  # shallower: the kept layer choice must not break the page
     wait_until_idle(pg)
-    click(pg, "Step ×10")
+    click(pg, "×10")
     toggle(pg, "Follow training")
     wait_until_idle(pg)
     assert no_exception(pg)
     pg.wait_for_selector("text=Showing the weights after step", timeout=30_000)
     assert no_exception(pg)
     shot(pg, "train-digits")
+
+
+def clipped_labels(pg):
+    """Text of buttons, toggles and metric labels that the page cuts off (wider than their box)."""
+    return pg.evaluate(
+        """() => [...document.querySelectorAll(
+            '[data-testid="stMainBlockContainer"] button p, [data-testid="stCheckbox"] p, '
+            + '[data-testid="stMetricLabel"] p')]
+            .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.innerText)"""
+    )
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_train_controls_fit_with_the_sidebar_open(browser, server, width):
+    """Review at 1024 px with the sidebar open: buttons read "Ste…", Play lost its label, "Follow training" was cut."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        pg = open_page(ctx, server, "train")
+        assert pg.locator('[data-testid="stSidebar"]').is_visible()
+        assert clipped_labels(pg) == []
+        for label in ("Play", "Follow training"):
+            box = pg.locator('[data-testid="stCheckbox"]').filter(has_text=label).first.bounding_box()
+            assert box is not None and box["width"] > 0
+        shot(pg, f"train-{width}px")
+    finally:
+        ctx.close()
+
+
+def test_user_text_in_messages_is_shown_as_written(context, server):
+    """A name a user typed (or a CSV column) inside a message must not render as Markdown: no bold, link,
+    colour or formula."""
+    pg = open_page(context, server, "train")
+    typed = "8, **bold** [link](https://example.com) :red[red] $x^2$"
+    hidden = pg.locator('[data-testid="stTextInput"]').filter(has_text="Hidden layer sizes").locator("input")
+    hidden.fill(typed)
+    hidden.press("Enter")
+    wait_until_idle(pg)
+    alert = pg.locator('[data-testid="stAlert"]').filter(has_text="whole numbers").first
+    alert.wait_for(timeout=30_000)
+    shown = alert.inner_text().replace("\u2060", "")  # the invisible word joiner that stops autolinks
+    assert "**bold** [link](https://example.com) :red[red] $x^2$" in shown
+    assert alert.locator("strong, a, .katex, [class*=color]").count() == 0
+    shot(pg, "train-plain-user-text")
+
+
+def test_weights_downloaded_while_playing_are_the_current_ones(context, server):
+    """The download used to hold the bytes built at the last full rerun: during Play, the step-0 weights."""
+    import io
+
+    import numpy as np
+
+    pg = open_page(context, server, "train")
+    pg.locator('[data-testid="stExpander"]').filter(has_text="Save and load").locator("summary").click()
+
+    def download():
+        with pg.expect_download() as info:
+            pg.get_by_role("button", name="Weights (.npz)").click()
+        return dict(np.load(io.BytesIO(open(info.value.path(), "rb").read()), allow_pickle=False))
+
+    at_start = download()
+    toggle(pg, "Play")
+    pg.wait_for_function(
+        "() => parseInt(document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.replace(',', '')) >= 30",
+        timeout=30_000,
+    )
+    while_playing = download()
+    toggle(pg, "Play")
+    assert not np.array_equal(at_start["W0"], while_playing["W0"])
+    assert no_exception(pg)

@@ -68,6 +68,25 @@ def parse_hidden_sizes(text):
     return sizes
 
 
+MAX_SEED = 2**31 - 1
+
+
+def parse_count(text, lo, hi, what):
+    """A whole number typed by a person, ``lo ≤ n ≤ hi``: "5000", "5,000", "5 000" and "5e3" are 5000.
+
+    Anything else (text, a fraction, a number out of range such as "1e30") is a ValueError that says
+    what is allowed, so the page can show it instead of silently using another number.
+    """
+    cleaned = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"the {what} must be a whole number from {lo:,} to {hi:,}, got {str(text)!r}") from None
+    if not value.is_integer() or not lo <= value <= hi:
+        raise ValueError(f"the {what} must be a whole number from {lo:,} to {hi:,}, got {str(text)!r}")
+    return int(value)
+
+
 def notes(config):
     """Settings that have no effect in this configuration, said plainly (empty when all apply)."""
     said = []
