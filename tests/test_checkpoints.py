@@ -1,4 +1,7 @@
 import io
+import json
+import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -97,3 +100,198 @@ def test_loaded_weights_become_step_zero_and_bad_files_change_nothing(trained):
     np.testing.assert_array_equal(fresh.params, model.params)
     with pytest.raises(CheckpointError):
         checkpoints.checked_state(MLP([2, 3, 1], task="binary"), saved)
+
+
+# -- untrusted files: look before decompressing, refuse what does not fit, speak plainly ------------
+def _npy_header(shape, descr="<f8"):
+    """The bytes of a .npy header (version 1.0) declaring ``shape`` and ``descr``."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
+def _npz(members, zeros=None):
+    """Zip bytes of {name: array or raw .npy bytes}; ``zeros=(name, shape[, dtype])`` streams that member as
+    zeros (float64 by default), deflated, so a gigabyte array costs a few MB and never sits in memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, member in members.items():
+            if isinstance(member, bytes):
+                zf.writestr(f"{name}.npy", member)
+            else:
+                with zf.open(f"{name}.npy", "w") as f:
+                    np.lib.format.write_array(f, np.asarray(member), allow_pickle=False)
+        if zeros is not None:
+            name, shape, descr = (*zeros, "<f8")[:3]
+            left, chunk = np.dtype(descr).itemsize * int(np.prod(shape)), bytes(2**24)
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
+                f.write(_npy_header(shape, descr))
+                while left:
+                    f.write(chunk[: min(left, len(chunk))])
+                    left -= min(left, len(chunk))
+    return buffer.getvalue()
+
+
+def _saved(model):
+    """{name: array} of what ``save_bytes`` writes for ``model``, architecture included."""
+    with np.load(io.BytesIO(checkpoints.save_bytes(model)), allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
+
+
+def _peak_bytes(call):
+    """(exception raised by ``call()`` or None, peak bytes traced meanwhile; numpy reports its buffers)."""
+    tracemalloc.start()
+    try:
+        call()
+        raised = None
+    except CheckpointError as e:
+        raised = e
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return raised, peak
+
+
+@pytest.fixture(scope="module")
+def bomb():
+    """A valid-looking file of MLP([2, 8, 1], relu, binary) whose W0 is 512 MiB of zeros: ~2 MB deflated."""
+    members = _saved(MLP([2, 8, 1], "relu", task="binary"))
+    del members["W0"]
+    return _npz(members, zeros=("W0", (2**26,)))
+
+
+@pytest.mark.parametrize("entry", ["checked_state", "read", "load_model"])
+def test_a_zip_bomb_is_refused_before_anything_is_decompressed(bomb, entry):
+    assert len(bomb) < 20 * 2**20
+    calls = {
+        "checked_state": lambda: checkpoints.checked_state(MLP([2, 8, 1], "relu", task="binary"), bomb),
+        "read": lambda: checkpoints.read(bomb),
+        "load_model": lambda: checkpoints.load_model(bomb),
+    }
+    raised, peak = _peak_bytes(calls[entry])
+    assert peak < 50 * 2**20, f"{peak / 2**20:.0f} MB"
+    assert raised is not None and "W0 has shape (67108864,)" in str(raised)
+
+
+def test_load_model_refuses_a_network_larger_than_the_app_builds():
+    assert checkpoints.MAX_WEIGHTS_BYTES == 23_043_904  # the number the docstring gives
+    big = MLP([4096, 1, 1], task="binary", init="zeros")  # 4096 → 4096 → 1, written without allocating it
+    architecture = json.loads(str(_saved(big)["architecture"]))
+    architecture["layer_sizes"] = [4096, 4096, 1]
+    members = {"architecture": np.array(json.dumps(architecture)), "b0": np.zeros(4096), "W1": np.zeros((4096, 1))}
+    members["b1"] = np.zeros(1)
+    data = _npz(members, zeros=("W0", (4096, 4096)))  # 128 MiB of weights
+    raised, peak = _peak_bytes(lambda: checkpoints.load_model(data))
+    assert peak < 50 * 2**20, f"{peak / 2**20:.0f} MB"
+    assert raised is not None and "at most 22 MiB" in str(raised)
+    largest = MLP(checkpoints.LARGEST_MODEL, task="multiclass", batch_norm=True, seed=0)
+    np.testing.assert_array_equal(checkpoints.load_model(checkpoints.save_bytes(largest)).params, largest.params)
+
+
+def test_the_architecture_entry_is_refused_above_64_kib_before_it_is_read(trained):
+    model, _ = trained
+    members = _saved(model)
+    del members["architecture"]
+    data = _npz(members, zeros=("architecture", (), "<U20000000"))  # 80 MB of text
+    raised, peak = _peak_bytes(lambda: checkpoints.checked_state(model, data))
+    assert peak < 50 * 2**20, f"{peak / 2**20:.0f} MB"
+    assert "the file's architecture entry is 80,000,000 bytes; at most 65,536" in str(raised)
+
+
+def test_a_header_that_promises_other_data_than_the_member_holds(trained):
+    model, _ = trained
+    members = _saved(model)
+    short = dict(members, b0=_npy_header((5,)) + np.zeros(3).tobytes())
+    with pytest.raises(
+        CheckpointError, match=r"b0 is cut short: its header promises 40 bytes of data, the file holds 24"
+    ):
+        checkpoints.checked_state(model, _npz(short))
+    long = dict(members, b0=_npy_header((5,)) + np.zeros(6).tobytes())
+    with pytest.raises(CheckpointError, match="b0 holds 8 bytes more than its header describes"):
+        checkpoints.checked_state(model, _npz(long))
+
+
+def test_a_file_from_another_architecture_is_refused_naming_each_difference():
+    saved = checkpoints.save_bytes(MLP([2, 8, 1], "relu", seed=1))
+    model = MLP([2, 8, 1], "tanh", task="binary", seed=2)
+    before = model.params.copy()
+    with pytest.raises(CheckpointError) as e:
+        checkpoints.load_into(model, saved)
+    assert "the file's network uses relu, this model uses tanh" in str(e.value)
+    assert "the file's model does regression, this one does binary classification" in str(e.value)
+    np.testing.assert_array_equal(model.params, before)
+    with pytest.raises(CheckpointError, match="the file's network uses batch norm, this model does not"):
+        checkpoints.checked_state(MLP([2, 8, 1]), checkpoints.save_bytes(MLP([2, 8, 1], batch_norm=True)))
+    with pytest.raises(CheckpointError, match="uses relu, tanh, this model uses relu$"):
+        checkpoints.checked_state(MLP([2, 4, 4, 1]), checkpoints.save_bytes(MLP([2, 4, 4, 1], ["relu", "tanh"])))
+    with pytest.raises(CheckpointError, match="has layers 2 → 5 → 1, this model has 2 → 8 → 1$"):
+        checkpoints.checked_state(MLP([2, 8, 1]), checkpoints.save_bytes(MLP([2, 5, 1])))
+
+
+def test_a_different_dropout_rate_is_accepted():
+    ds = datasets.moons(seed=0)
+    saved = MLP([2, 8, 1], "tanh", task="binary", dropout=0.5, seed=3)
+    model = MLP([2, 8, 1], "tanh", task="binary", dropout=0.0, seed=4)
+    checkpoints.load_into(model, checkpoints.save_bytes(saved))
+    np.testing.assert_array_equal(model.predict(ds.X_test), saved.predict(ds.X_test))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "said"),
+    [
+        (np.complex128, "W0 holds complex numbers"),
+        (np.complex64, "W0 holds complex numbers"),
+        (np.int64, "W0 holds int64 values; weights are float16, float32 or float64"),
+        (np.bool_, "W0 holds bool values"),
+        (np.longdouble, "weights are float16, float32 or float64"),
+        ("<U3", "W0 holds text or records"),
+    ],
+)
+def test_weights_that_are_not_real_floating_point_numbers_are_refused(trained, dtype, said):
+    model, _ = trained
+    before = model.params.copy()
+    members = _saved(model)
+    members["W0"] = (members["W0"] + 1j if np.dtype(dtype).kind == "c" else members["W0"]).astype(dtype)
+    with pytest.raises(CheckpointError, match=said):
+        checkpoints.load_into(model, _npz(members))
+    np.testing.assert_array_equal(model.params, before)
+
+
+def _unreadable_files():
+    text = b"epoch,loss\n1,0.5\n"
+    npy = io.BytesIO()
+    np.save(npy, np.zeros(3))
+    other = io.BytesIO()
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    huge_header = b"\x93NUMPY\x02\x00" + (20_000).to_bytes(4, "little") + b" " * 20_000  # numpy's message on
+    # this one says to "fully trust the file using allow_pickle=True"
+    return {
+        "random bytes": np.random.default_rng(0).bytes(1000),
+        "text": text,
+        "empty": b"",
+        "npy": npy.getvalue(),
+        "zip of other files": other.getvalue(),
+        "oversized header": _npz({"architecture": huge_header}),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_unreadable_files()))
+@pytest.mark.parametrize("entry", ["checked_state", "load_model"])
+def test_unreadable_files_get_our_message_which_never_mentions_pickle(trained, kind, entry):
+    model, _ = trained
+    data = _unreadable_files()[kind]
+    with pytest.raises(CheckpointError) as e:
+        checkpoints.checked_state(model, data) if entry == "checked_state" else checkpoints.load_model(data)
+    assert "pickle" not in str(e.value).lower()
+    assert str(e.value).startswith("not a weights file saved by weightviz (.npz): ")
+
+
+def test_object_arrays_are_refused_without_mentioning_pickle(trained):
+    model, _ = trained
+    members = _saved(model)
+    buffer = io.BytesIO()
+    np.savez(buffer, **dict(members, W0=np.array([{"evil": 1}], dtype=object)))
+    with pytest.raises(CheckpointError, match="W0 holds Python objects") as e:
+        checkpoints.load_into(model, buffer.getvalue())
+    assert "pickle" not in str(e.value).lower()
