@@ -38,23 +38,24 @@ for note in experiment.notes(wanted):
     st.info(note, icon=":material/info:")
 
 ui.stop_playing_if_diverged()
-buttons = st.columns([1, 1, 1, 1.1, 1.1, 1.3, 1.1], vertical_alignment="center")
+buttons = st.columns(5, vertical_alignment="center")
 buttons[0].button("Step", on_click=ui.train, args=(1,), key="step1", width="stretch", help="One step")
 buttons[1].button("×10", on_click=ui.train, args=(10,), key="step10", width="stretch", help="Ten steps")
 buttons[2].button("×100", on_click=ui.train, args=(100,), key="step100", width="stretch", help="A hundred steps")
-playing = buttons[3].toggle("Play", key=ui.PLAY_SWITCH, help="Train continuously, redrawing as it goes")
+playing = buttons[3].toggle("Play", key=ui.PLAY_SWITCH)  # (no help icon: it would cut the label at 1024 px)
 buttons[4].button("Reset", on_click=ui.reset, key="reset", width="stretch", help="Back to the initial weights")
-long_text = buttons[5].text_input(
-    "Steps to train", "5000", key="w_long_steps", label_visibility="collapsed", help="How many steps Train runs"
-)
+long_run = st.columns([1, 1.4, 2.6], vertical_alignment="center")
+long_text = long_run[0].text_input("Steps to train", "5000", key="w_long_steps", label_visibility="collapsed")
 n_long = ui.whole_number(long_text, 1, ui.MAX_LONG_RUN, "number of steps", 5000)
-if buttons[6].button("Train", key="long", width="stretch", help=f"Train {n_long:,} steps, with a progress bar"):
+if long_run[1].button(f"Train {n_long:,} steps", key="long", width="stretch"):
     st.button("Stop", key="stop", help="Stops after the current chunk; every step done so far is kept")
     ui.long_run(n_long)
+else:
+    long_run[2].caption("A long run under a progress bar; Stop keeps every step done.")
 ui.show_messages(trainer)
 
 n_layers = len(trainer.model.weights)
-inspect = st.columns([2, 1.5, 2.5])
+inspect = st.columns([2, 2, 2.5], vertical_alignment="bottom")
 layer = inspect[0].selectbox(
     "Layer to inspect",
     range(n_layers),
@@ -65,9 +66,11 @@ layer = inspect[0].selectbox(
     ),
 )
 layer = min(int(layer), n_layers - 1)  # a kept choice from a deeper model
-follow = inspect[1].toggle("Follow training", value=True, key="w_follow", help="Off: look back at any snapshot")
+follow = inspect[1].toggle("Follow training", value=True, key="w_follow")  # off: look back at any snapshot
 snapshot_step = None  # None: follow training live
-if not follow:
+if follow:
+    inspect[2].caption("Turn *Follow training* off to look back at any recorded step.")
+else:
     steps = [int(step) for step in trainer.history.snapshot_steps]
     if len(steps) > 1:  # (Streamlit resets a kept value that is no longer among the options)
         snapshot_step = int(inspect[2].select_slider("Snapshot at step", steps, value=steps[-1], key="w_snapshot"))

@@ -208,11 +208,11 @@ def test_digits_a_second_layer_and_a_look_back_in_a_real_browser(context, server
 
 
 def clipped_labels(pg):
-    """Text of buttons, toggles and metric labels that the page cuts off (wider than their box)."""
+    """Text of buttons, widget labels and metric labels in the main area that the page cuts off ("Ste…")."""
     return pg.evaluate(
         """() => [...document.querySelectorAll(
-            '[data-testid="stMainBlockContainer"] button p, [data-testid="stCheckbox"] p, '
-            + '[data-testid="stMetricLabel"] p')]
+            '[data-testid="stMainBlockContainer"] :is(button, [data-testid="stWidgetLabel"], '
+            + '[data-testid="stMetricLabel"], [data-testid="stMetricValue"]) *')]
             .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
             .map(e => e.innerText)"""
     )
@@ -262,7 +262,7 @@ def test_weights_downloaded_while_playing_are_the_current_ones(context, server):
 
     def download():
         with pg.expect_download() as info:
-            pg.get_by_role("button", name="Weights (.npz)").click()
+            pg.get_by_role("button", name="Weights (.npz)", exact=True).click()
         return dict(np.load(io.BytesIO(open(info.value.path(), "rb").read()), allow_pickle=False))
 
     at_start = download()
