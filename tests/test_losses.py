@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import numerical_gradient, relative_error
-from weightviz import losses
+from weightviz import MLP, losses
 
 
 def targets(task, rng, n, k):
@@ -56,3 +56,21 @@ def test_metrics():
     assert losses.r2_score(np.full(4, 2.5), y) == pytest.approx(0.0)
     assert losses.binary_accuracy(np.array([0.9, 0.2, 0.6]), np.array([1.0, 0.0, 0.0])) == pytest.approx(2 / 3)
     assert losses.multiclass_accuracy(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1])) == 0.5
+
+
+def test_r2_of_several_outputs_is_the_uniform_mean_of_per_output_r2(rng):
+    """scikit-learn's default (multioutput="uniform_average"), as the docstring says: not the first output's
+    R², nor the variance-weighted one (the outputs have different spreads and different errors)."""
+    from sklearn.metrics import r2_score
+
+    y = rng.normal(size=(40, 2)) * [1.0, 3.0] + [0.0, 5.0]
+    pred = y + rng.normal(size=(40, 2)) * [0.2, 2.0]  # output 0 almost right, output 1 much less
+    per_output = [1 - np.sum((y[:, j] - pred[:, j]) ** 2) / np.sum((y[:, j] - y[:, j].mean()) ** 2) for j in range(2)]
+    assert per_output[0] - per_output[1] > 0.3
+    assert losses.r2_score(pred, y) == pytest.approx(np.mean(per_output), rel=1e-12)
+    assert losses.r2_score(pred, y) == pytest.approx(r2_score(y, pred), rel=1e-12)
+    assert r2_score(y, pred, multioutput="variance_weighted") != pytest.approx(np.mean(per_output), rel=1e-3)
+    X = rng.normal(size=(40, 3))  # and through the model, whose regression output is then (n, 2)
+    model = MLP([3, 2], task="regression", init="normal", seed=0)
+    P = model.predict(X)
+    assert model.score(X, y) == pytest.approx(r2_score(y, P), rel=1e-12)

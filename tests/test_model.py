@@ -135,10 +135,25 @@ def test_per_layer_activations():
 
 
 def test_dropout_is_inverted_and_off_at_inference(rng):
-    model = MLP([50, 400, 1], activation="linear", dropout=0.5, init="normal", seed=0)
-    X = rng.normal(size=(200, 50))
-    Z_train = model.forward(X, training=True, rng=np.random.default_rng(0))
-    Z_eval = model.forward(X)
-    # Survivors are scaled by 2, so the mean output keeps its scale on average.
-    assert abs(Z_train.mean() - Z_eval.mean()) < 0.1 * Z_eval.std() + 0.05
-    np.testing.assert_array_equal(model.forward(X), Z_eval)
+    """Linear network, p = 0.5: averaged over masks, the training-mode output equals the inference output.
+
+    Z = Σⱼ mⱼhⱼW₁ⱼ + b₁ with E[mⱼ] = 1 (survivors scaled by 1/(1 − p)) and Var(mⱼ) = p/(1 − p), so the
+    mean of N draws lies within 5·√(Σⱼ hⱼ²W₁ⱼ²·p/(1 − p)/N) of the inference output. Positive weights
+    and inputs keep the output far from b₁, so an unscaled mask (E[Z] − b₁ halved) misses by far more.
+    """
+    p, draws = 0.5, 4000
+    model = MLP([3, 50, 1], activation="linear", dropout=p, seed=0)
+    model.weights[0][...] = rng.uniform(0.1, 1.0, size=(3, 50))
+    model.weights[1][...] = rng.uniform(0.1, 1.0, size=(50, 1))
+    model.biases[1][...] = 0.5
+    X = rng.uniform(0.5, 2.0, size=(5, 3))
+    Z_eval = model.forward(X)[:, 0]
+    Z_train = model.forward(np.tile(X, (draws, 1)), training=True, rng=np.random.default_rng(0))[:, 0]
+    (H,) = model.hidden_activations(X)
+    standard_error = np.sqrt((H**2 * model.weights[1][:, 0] ** 2).sum(axis=1) * p / (1 - p) / draws)
+    samples = Z_train.reshape(draws, 5)
+    assert np.all(np.abs(samples.mean(axis=0) - Z_eval) < 5 * standard_error)
+    np.testing.assert_allclose(samples.std(axis=0), standard_error * np.sqrt(draws), rtol=0.1)  # masks do vary
+    assert np.all(np.abs(Z_eval - 0.5) > 100 * standard_error)
+    np.testing.assert_array_equal(model.forward(X), model.forward(X))  # inference draws nothing
+    np.testing.assert_allclose(Z_eval, H @ model.weights[1][:, 0] + 0.5)  # and drops nothing

@@ -1,5 +1,3 @@
-import math
-
 import numpy as np
 import pytest
 
@@ -96,4 +94,22 @@ def test_soft_threshold_and_penalty():
     assert regularizers.penalty(W, l1=0.1, l2=2.0) == pytest.approx(0.1 * 1.57 + 1.0 * np.sum(W**2))
     regularizers.soft_threshold(W, 0.1)
     np.testing.assert_allclose(W, [0.4, 0.0, 0.0, -0.9])
-    assert math.copysign(1, W[1]) in (1, -1)
+    assert (W == 0).tolist() == [False, True, True, False]  # exactly zero, not merely small
+
+
+def test_soft_threshold_is_the_proximal_step_of_the_l1_penalty(rng):
+    """x = soft(w, t) minimises ½(x − w)² + t·|x| elementwise, for a scalar or a per-weight t (the
+    trainer passes l1 times each weight's step size): x = 0 where |w| ≤ t, else x = w − t·sign(w)."""
+    w = 2 * rng.normal(size=500)
+    for t in (0.7, rng.uniform(0.0, 3.0, size=500)):
+        x = w.copy()
+        regularizers.soft_threshold(x, t)
+        t = np.broadcast_to(t, w.shape)
+        small = np.abs(w) <= t
+        assert 0 < small.sum() < len(w)
+        assert np.all(x[small] == 0)
+        np.testing.assert_allclose(x[~small] - w[~small], -t[~small] * np.sign(w[~small]), rtol=1e-12, atol=1e-15)
+        assert np.all(np.sign(x[~small]) == np.sign(w[~small]))  # shrinks towards 0, never across it
+        best = 0.5 * (x - w) ** 2 + t * np.abs(x)
+        for v in (x + 1e-4, x - 1e-4, x + 1.0, x - 1.0, np.zeros_like(w), w):  # convex: no nearby point does better
+            assert np.all(best <= 0.5 * (v - w) ** 2 + t * np.abs(v) + 1e-12)

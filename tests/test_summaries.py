@@ -60,15 +60,37 @@ def test_mse_surface_and_gradient_match_direct_computation(rng):
     assert (w, b) == (pytest.approx(3), pytest.approx(1))
 
 
-def test_prediction_grid_covers_the_data_in_raw_coordinates():
-    ds = datasets.load("iris")
-    two = datasets.load("moons")
-    model = MLP(two.layer_sizes([4]), task="binary")
-    (xs, ys), P = surfaces.prediction_grid(model, two, resolution=20)
-    assert P.shape == (20, 20) and np.all((P > 0) & (P < 1))
-    raw = np.vstack([two.X_train, two.X_test])
-    assert xs[0] < raw[:, 0].min() and xs[-1] > raw[:, 0].max()
-    poly = datasets.load("polynomial")
-    (xs,), curve = surfaces.prediction_grid(MLP(poly.layer_sizes(), task="regression"), poly, resolution=50)
-    assert curve.shape == (50,) and xs.min() < -0.9
-    assert ds.n_raw_inputs == 4
+def test_prediction_grid_covers_the_data_in_raw_coordinates(rng):
+    """The grid spans the raw data ± 10 %; each value is the model at the standardised grid point."""
+    raw = rng.uniform([100.0, -0.05], [200.0, 0.05], size=(40, 2))  # two very different scales
+    raw[30:32] = [[90.0, -0.06], [210.0, 0.06]]  # the extremes are test points: the grid covers them too
+    y = (raw[:, 0] > 150).astype(float)
+    mean, scale = raw[:30].mean(axis=0), raw[:30].std(axis=0)
+    ds = datasets.Dataset(
+        "scaled", "binary", (raw[:30] - mean) / scale, y[:30], (raw[30:] - mean) / scale, y[30:], ["a", "b"]
+    )
+    ds.input_mean, ds.input_scale = mean, scale
+    model = MLP([2, 4, 1], activation="tanh", task="binary", init="normal", init_options={"std": 2.0}, seed=0)
+    (xs, ys), P = surfaces.prediction_grid(model, ds, resolution=20)
+    lo, hi = raw.min(axis=0), raw.max(axis=0)
+    for axis, values in enumerate((xs, ys)):
+        pad = 0.1 * (hi[axis] - lo[axis])
+        np.testing.assert_allclose([values[0], values[-1]], [lo[axis] - pad, hi[axis] + pad], rtol=1e-12)
+    assert P.shape == (20, 20)  # rows follow ys, columns xs
+    points = np.array([[xs[j], ys[i]] for i in range(20) for j in range(20)])
+    np.testing.assert_allclose(P.ravel(), model.predict((points - mean) / scale), rtol=1e-12)
+    assert np.ptp(P) > 0.1  # the test can see a mix-up of the axes or of the coordinates
+
+    poly = datasets.load("polynomial")  # one raw input x, features x, x², …, x⁹
+    model = MLP(poly.layer_sizes(), task="regression", init="normal", seed=1)
+    (xs,), curve = surfaces.prediction_grid(model, poly, resolution=50)
+    x_raw = np.concatenate([poly.X_train[:, 0], poly.X_test[:, 0]])
+    assert xs[0] < x_raw.min() and xs[-1] > x_raw.max()
+    np.testing.assert_allclose(curve, model.predict(xs[:, None] ** np.arange(1, 10)), rtol=1e-12)
+
+    blobs = datasets.load("blobs")  # multiclass: the most probable class and its probability
+    model = MLP(blobs.layer_sizes([5]), task="multiclass", init="normal", seed=2)
+    (xs, ys), (classes, confidence) = surfaces.prediction_grid(model, blobs, resolution=12)
+    probabilities = model.predict(np.array([[x, y] for y in ys for x in xs]))
+    np.testing.assert_array_equal(classes.ravel(), probabilities.argmax(axis=1))
+    np.testing.assert_allclose(confidence.ravel(), probabilities.max(axis=1), rtol=1e-12)
