@@ -121,3 +121,100 @@ def test_csv_header_spaces_and_bad_targets():
 def test_unknown_dataset():
     with pytest.raises(ValueError, match="moons"):
         datasets.load("mnist")
+
+
+def table(n_rows, n_columns, sep=","):
+    """A CSV of one-digit features x0, x1, … and a 0/1 label: about two bytes a value."""
+    header = sep.join([*(f"x{j}" for j in range(n_columns - 1)), "label"])
+    rows = "".join(
+        sep.join([*(str((i + j) % 10) for j in range(n_columns - 1)), str(i % 2)]) + "\n" for i in range(n_rows)
+    )
+    return f"{header}\n{rows}".encode()
+
+
+def test_csv_values_are_capped_at_two_million_with_the_size_found_and_what_to_do():
+    with pytest.raises(CSVError) as refused:
+        datasets.read_csv(table(10_001, 200))
+    message = str(refused.value)
+    assert "10,001 rows × 200 columns = 2,000,200 values" in message
+    assert "at most 2,000,000 values" in message and "10,000 rows of 200 columns" in message
+    assert "sample" in message and "fewer columns" in message
+    assert datasets.read_csv(table(40, 4_999)).shape == (40, 4_999)  # wide and short fits
+
+
+def test_csv_size_is_checked_before_the_whole_file_is_parsed(monkeypatch):
+    monkeypatch.setattr(datasets, "MAX_CSV_CELLS", 30)  # 10 rows of 3 columns
+    content = table(12, 3) + b"1,2,3,4,5,6\n" * 5  # broken lines past the limit are never read
+    assert datasets.read_csv(table(10, 3)).shape == (10, 3)
+    with pytest.raises(CSVError, match="17 rows × 3 columns"):
+        datasets.read_csv(content)
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_csv_separators_comma_semicolon_tab_and_bar(sep):
+    df = datasets.read_csv(table(6, 3, sep))
+    assert list(df.columns) == ["x0", "x1", "label"] and df["x1"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_decimal_commas_with_semicolons_or_tabs(sep):
+    text = f"a{sep}b{sep}y\n" + "".join(f"{i},5{sep}-{i},25{sep}{i % 2}\n" for i in range(6))
+    df = datasets.read_csv(text.encode())
+    assert df["a"].tolist() == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5] and df["b"].iloc[1] == -1.25
+    ds = datasets.from_csv(text.encode(), target="y")
+    assert ds.feature_names == ["a", "b"] and ds.task == "binary"
+
+
+def test_csv_decimal_points_and_text_with_commas_stay_as_they_are():
+    points = datasets.read_csv(b"a;b;y\n1.5;2,5;0\n2.5;3,5;1\n3.5;4,5;0\n4.5;5,5;1\n")
+    assert points["a"].tolist() == [1.5, 2.5, 3.5, 4.5]  # points win; "2,5" stays text
+    names = datasets.read_csv(b"name;x;y\nSmith, J;1,5;0\nDoe, A;2,5;1\nRoe, B;3;0\nPoe, C;4;1\n")
+    assert names["name"].iloc[0] == "Smith, J" and names["x"].tolist() == [1.5, 2.5, 3.0, 4.0]
+    commas = datasets.read_csv(b"a,b,y\n1,5,0\n2,5,1\n3,5,0\n4,5,1\n")
+    assert commas.shape == (4, 3)  # comma-separated: commas separate
+
+
+def test_csv_an_id_column_is_not_a_target_and_each_class_needs_two_rows():
+    ids = "id,x,y\n" + "".join(f"user{i},{i % 9},{i % 2}\n" for i in range(2_000))
+    with pytest.raises(CSVError, match=r"target 'id' has 2,000 different values.*at most 50.*another target"):
+        datasets.from_csv(ids.encode(), target="id")
+    fifty = "c,x\n" + "".join(f"k{i % 50},{i}\n" for i in range(200))
+    assert len(datasets.from_csv(fifty.encode(), target="c").class_names) == 50
+    lonely = "x,y\n" + "".join(f"{i},{'a' if i < 6 else 'b'}\n" for i in range(12)) + "12,c\n"
+    with pytest.raises(CSVError, match=r"1 class with a single row \(e\.g\. 'c'\).*at least 2 rows"):
+        datasets.from_csv(lonely.encode(), target="y")
+    pair = "x,y\n" + "".join(f"{i},{'a' if i < 6 else 'b'}\n" for i in range(12)) + "12,c\n13,c\n"
+    ds = datasets.from_csv(pair.encode(), target="y")  # two rows: one to train on, one to test
+    c = ds.class_names.index("c")
+    assert (ds.y_train == c).sum() == 1 and (ds.y_test == c).sum() == 1
+
+
+def test_csv_needs_a_feature_and_leaves_the_callers_table_alone():
+    df = datasets.read_csv(GOOD.encode())
+    with pytest.raises(CSVError, match="choose at least one feature column"):
+        datasets.from_csv(df, target="species", features=[])
+    spaced = df.rename(columns={"height": " height "})
+    ds = datasets.from_csv(spaced, target="species", test_fraction=0.34)
+    assert ds.feature_names == ["height", "weight"] and list(spaced.columns)[0] == " height "
+
+
+def test_csv_repeated_column_names_are_refused():
+    with pytest.raises(CSVError, match="'x' appears more than once"):
+        datasets.read_csv(b"x, x ,y\n1,2,3\n2,3,4\n3,4,5\n4,5,6\n")
+
+
+def test_compact_table_keeps_values_in_less_memory():
+    text = "a,b,c,label\n" + "".join(
+        f"{i / 7:.6f},{i % 100},{i * 1000},{'no' if i % 3 else 'yes'}\n" for i in range(500)
+    )
+    df = datasets.read_csv(text.encode())
+    small = datasets.compact_table(df)
+    assert [str(t) for t in small.dtypes[:3]] == ["float32", "int8", "int32"]
+    assert small.memory_usage(deep=True).sum() < 0.6 * df.memory_usage(deep=True).sum()
+    assert datasets.numeric_columns(small) == ["a", "b", "c"]
+    np.testing.assert_allclose(small["a"], df["a"], rtol=1e-7)
+    assert (small["c"] == df["c"]).all() and (small["label"] == df["label"]).all()
+    a = datasets.from_csv(small, target="label", seed=3)
+    b = datasets.from_csv(df, target="label", seed=3)
+    np.testing.assert_allclose(a.X_train, b.X_train, atol=1e-5)
+

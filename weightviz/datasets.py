@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 MAX_CSV_BYTES = 50 * 2**20
 MAX_CSV_ROWS = 100_000
+# rows × columns of a CSV: 16 MB as float64 per copy of the table, so a session keeps ~25 MB of data
+# (the float32 table and the float64 train/test arrays) and a full pass over it takes milliseconds
+MAX_CSV_CELLS = 2_000_000
 MAX_CSV_FEATURES = 1_000
+MAX_CSV_CLASSES = 50  # a target with more distinct values is an ID or free text, not classes
 MAX_CLASSES_FROM_NUMBERS = 20  # an integer target with at most this many values is taken as classes
 
 
@@ -87,7 +92,10 @@ def _split(X, y, test_fraction, rng, stratify):
     test = []
     for idx in groups:
         idx = rng.permutation(idx)
-        test.append(idx[: int(round(test_fraction * len(idx)))])
+        n_test = int(round(test_fraction * len(idx)))
+        if test_fraction > 0 and len(idx) > 1:  # a group of 2 or more has a row on each side
+            n_test = min(max(n_test, 1), len(idx) - 1)
+        test.append(idx[:n_test])
     test = np.sort(np.concatenate(test))
     train = rng.permutation(np.setdiff1d(np.arange(len(y)), test))
     test = rng.permutation(test)
@@ -424,53 +432,135 @@ class CSVError(ValueError):
     """A CSV that cannot become a dataset; the message says what is wrong and how to fix it."""
 
 
+SNIFF_BYTES = 65_536  # the separator and the decimal mark are judged from the first 64 KB
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")  # 1,5  -0,25  ,5  1,5e3
+_DECIMAL_POINT = re.compile(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def read_csv(source):
-    """A pandas DataFrame from a path, bytes or file-like object; CSVError for empty, binary or broken files."""
+    """A pandas DataFrame from a path, bytes or file-like object; CSVError for empty, binary, broken or too large files.
+
+    Too large is over MAX_CSV_BYTES, MAX_CSV_ROWS rows or MAX_CSV_CELLS values (rows × columns). The
+    header gives the number of columns and pandas stops one row past the rows that fit, so a huge file
+    is refused without being parsed whole.
+    """
     import pandas as pd
 
-    if isinstance(source, (bytes, bytearray)):
-        raw = bytes(source)
-    elif hasattr(source, "read"):
-        raw = source.read(MAX_CSV_BYTES + 1)
-        raw = raw.encode() if isinstance(raw, str) else raw
-    else:
-        with open(source, "rb") as f:
-            raw = f.read(MAX_CSV_BYTES + 1)
+    raw = _read_bytes(source)
     if len(raw) > MAX_CSV_BYTES:
         raise CSVError(f"the file is larger than {MAX_CSV_BYTES // 2**20} MB; use a sample of it")
-    if not raw.strip():
+    if not raw or raw.isspace():  # (no stripped copy of a large file)
         raise CSVError("the file is empty")
     if b"\x00" in raw[:4096]:
         raise CSVError("this is not a text file (it contains NUL bytes); export the table as CSV")
     try:
-        text = raw.decode("utf-8-sig")
+        sample = _sample(raw).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
-    try:
-        df = pd.read_csv(io.StringIO(text), sep=_separator(text), nrows=MAX_CSV_ROWS + 1)
+    sep = _separator(sample)
+    header = next((row for row in csv.reader(io.StringIO(sample), delimiter=sep) if row), [])
+    max_rows = min(MAX_CSV_ROWS, MAX_CSV_CELLS // max(len(header), 1))
+    try:  # from bytes: a StringIO of the text would cost 4 bytes a character
+        df = pd.read_csv(
+            io.BytesIO(raw), sep=sep, decimal=_decimal(sample, sep), encoding="utf-8-sig", nrows=max_rows + 1
+        )
     except UnicodeDecodeError:
         raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as e:
         raise CSVError(f"the file could not be read as CSV: {str(e).strip().splitlines()[0]}") from None
-    df.columns = [str(c).strip() for c in df.columns]  # "x1, x2, y" means columns x1, x2 and y
-    if len(df) > MAX_CSV_ROWS:
-        raise CSVError(f"the file has more than {MAX_CSV_ROWS:,} rows; use a sample of it")
+    if len(df) > max_rows:
+        raise CSVError(_too_large(max(_count_rows(raw), len(df)), df.shape[1]))
+    names = [str(c).strip() for c in df.columns]  # "x1, x2, y" means columns x1, x2 and y
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise CSVError(f"the column name {name!r} appears more than once; give every column its own name")
+        seen.add(name)
+    df.columns = names
     if df.shape[1] < 2:
         raise CSVError(
             "the table needs at least two columns (features and a target); "
-            "check the separator (comma, semicolon or tab)"
+            "check the separator (comma, semicolon, tab or bar)"
         )
     if len(df) < 4:
         raise CSVError(f"the table has {len(df)} data rows; at least 4 are needed to train and test")
     return df
 
 
+def _read_bytes(source):
+    """Up to MAX_CSV_BYTES + 1 bytes of a path, bytes or file-like object (one more shows it is too large)."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source)
+    if hasattr(source, "read"):
+        raw = source.read(MAX_CSV_BYTES + 1)
+        return raw.encode() if isinstance(raw, str) else raw
+    with open(source, "rb") as f:
+        return f.read(MAX_CSV_BYTES + 1)
+
+
+def _sample(raw):
+    """The first SNIFF_BYTES of a file cut after a line end (whole characters), and its whole first line."""
+    if len(raw) <= SNIFF_BYTES:
+        return raw
+    end = raw.rfind(b"\n", 0, SNIFF_BYTES)
+    if end < 0:  # a header longer than the sample: take the whole first line
+        end = raw.find(b"\n")
+    return raw if end < 0 else raw[: end + 1]
+
+
+def _count_rows(raw):
+    """Data rows as counted by line ends (blank lines and quoted line breaks count too: an estimate)."""
+    return max(raw.count(b"\n"), raw.count(b"\r")) - raw.endswith((b"\n", b"\r"))
+
+
+def _too_large(n_rows, n_columns):
+    """Why a table with ``n_rows`` × ``n_columns`` is refused, and what fits instead."""
+    if n_rows > MAX_CSV_ROWS and MAX_CSV_ROWS * n_columns <= MAX_CSV_CELLS:
+        return f"the file has more than {MAX_CSV_ROWS:,} rows (about {n_rows:,}); use a sample of it"
+    fits = MAX_CSV_CELLS // n_columns
+    return (
+        f"the table is too large: about {n_rows:,} rows × {n_columns:,} columns = {n_rows * n_columns:,} values; "
+        f"at most {MAX_CSV_CELLS:,} values (rows × columns) are supported, e.g. {fits:,} rows of {n_columns:,} "
+        "columns: use a sample of the rows or fewer columns"
+    )
+
+
 def _separator(text):
     """The separator of a CSV: comma, semicolon, tab or bar, as the first lines suggest (comma if unsure)."""
     try:
-        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
+
+
+def _decimal(text, sep):
+    """The decimal mark: ',' when the separator is ';' or tab, some fields are numbers written with a
+    decimal comma (1,5) and none with a point (1.5); else '.'. (Text with commas reads the same either way.)"""
+    if sep not in ";\t":
+        return "."
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    next(rows, None)  # the header
+    fields = [f.strip() for row in rows for f in row]
+    commas = any(_DECIMAL_COMMA.fullmatch(f) for f in fields)
+    points = any(_DECIMAL_POINT.fullmatch(f) for f in fields)
+    return "," if commas and not points else "."
+
+
+def compact_table(df):
+    """``df`` with float columns as float32 and integer columns in the smallest integer type that holds
+    them: half the memory or less, for a table kept between reruns (float32 keeps 7 significant digits,
+    far finer than standardised inputs need)."""
+    import pandas as pd
+
+    columns = {}
+    for c in df.columns:
+        column = df[c]
+        if pd.api.types.is_float_dtype(column.dtype):
+            column = column.astype(np.float32)
+        elif pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+            column = pd.to_numeric(column, downcast="integer")
+        columns[c] = column
+    return pd.DataFrame(columns, index=df.index)
 
 
 def from_csv(
@@ -487,13 +577,15 @@ def from_csv(
     """A Dataset from a CSV: ``target`` column (default: the last), numeric ``features`` (default: all others).
 
     ``task="auto"`` takes text or booleans or integers with at most 20 values as classes (binary
-    for two), anything else as regression. Features (and a regression target) are standardised
-    with the training set's statistics. Raises CSVError naming the problem.
+    for two), anything else as regression. Classes: at most MAX_CSV_CLASSES, each with at least
+    two rows (one to train on, one to test). Features (and a regression target) are standardised
+    with the training set's statistics. A DataFrame passed in is not changed. Raises CSVError
+    naming the problem.
     """
     import pandas as pd
 
     df = source if isinstance(source, pd.DataFrame) else read_csv(source)
-    df.columns = [str(c).strip() for c in df.columns]
+    df = df.rename(columns=lambda c: str(c).strip())  # a new frame: the caller's keeps its names
     target = df.columns[-1] if target is None else target
     if target not in df.columns:
         raise CSVError(f"there is no column {target!r}; the columns are {', '.join(df.columns)}")
@@ -502,6 +594,8 @@ def from_csv(
         if not features:
             raise CSVError("no numeric feature columns: every column besides the target holds text")
     features = list(features)
+    if not features:
+        raise CSVError("choose at least one feature column")
     missing = [c for c in features if c not in df.columns]
     if missing:
         raise CSVError(f"no column named {', '.join(map(repr, missing))}")
@@ -537,12 +631,8 @@ def from_csv(
         if not np.isfinite(y).all():
             raise CSVError(f"target {target!r} holds infinite values")
     else:
-        class_names, codes = np.unique(y_raw.astype(str).to_numpy(), return_inverse=True)
-        if len(class_names) < 2:
-            raise CSVError(f"target {target!r} has only one class ({class_names[0]!r}); a classifier needs two or more")
+        y, class_names = _class_labels(y_raw, target)
         task = "binary" if len(class_names) == 2 else "multiclass"
-        y = _labels(codes, len(class_names))
-        class_names = [str(c) for c in class_names]
     if len(y) < 4:
         raise CSVError(f"only {len(y)} complete rows; at least 4 are needed")
     rng = np.random.default_rng(seed)
@@ -565,6 +655,27 @@ def from_csv(
         if task == "regression":
             ds = _standardized_target(ds)
     return ds
+
+
+def _class_labels(y_raw, target):
+    """(labels, class names) of a classification target; CSVError for one class, more than
+    MAX_CSV_CLASSES, or a class with a single row (it could not be in both the training and the test set)."""
+    class_names, codes, counts = np.unique(y_raw.astype(str).to_numpy(), return_inverse=True, return_counts=True)
+    if len(class_names) < 2:
+        raise CSVError(f"target {target!r} has only one class ({class_names[0]!r}); a classifier needs two or more")
+    if len(class_names) > MAX_CSV_CLASSES:
+        raise CSVError(
+            f"target {target!r} has {len(class_names):,} different values: too many classes (at most "
+            f"{MAX_CSV_CLASSES}); an ID or free-text column cannot be learned as classes: choose another target"
+        )
+    single = class_names[counts < 2]
+    if len(single):
+        raise CSVError(
+            f"target {target!r} has {len(single)} class{'es' if len(single) > 1 else ''} with a single row "
+            f"(e.g. {single[0]!r}); each class needs at least 2 rows, one to train on and one to test: "
+            "add rows, drop those, or choose another target"
+        )
+    return _labels(codes, len(class_names)), [str(c) for c in class_names]
 
 
 def numeric_columns(df, exclude=None):
