@@ -38,10 +38,13 @@ def test_heatmap_is_symmetric_around_zero_and_says_when_pooled(rng):
     fig = figures.matrix_heatmap(W, "W1", row_labels=["a", "b", "c", "d", "e"])
     trace = fig.data[0]
     assert trace.zmin == -trace.zmax == -np.abs(W).max() and trace.zmid == 0
-    assert trace.customdata[4][2].tolist() == ["e", "2"]
+    assert trace.customdata[4][2].tolist() == ["5 (e)"]  # row 5 of 5, named; columns numbered from 1
+    assert list(trace.x) == [1, 2, 3] and list(trace.y) == [1, 2, 3, 4, 5]
     big = figures.matrix_heatmap(rng.normal(size=(200, 70)), "W2")
     assert np.asarray(big.data[0].z).shape == (50, 35)
-    assert "mean of 4×2 blocks" in big.layout.title.text
+    assert big.layout.title.text == "W2 — mean of 4×2 blocks"
+    assert big.layout.title.subtitle.text == "200×70 shown as 50×35"
+    assert big.data[0].customdata[-1][-1].tolist() == ["197–200", "69–70"]  # pooled: the ranges, from 1
 
 
 def test_histogram_now_vs_init_shares_bins(rng):
@@ -67,11 +70,11 @@ def test_network_graph_colours_edges_by_sign_and_limits_units(run, rng):
     fig = figures.network_graph(model.weights, model.biases, ds.feature_names, ds.class_names)
     edge_colors = {t.line.color for t in fig.data if t.mode == "lines"}
     assert edge_colors <= {figures.network.POSITIVE, figures.network.NEGATIVE}
-    hover = next(t for t in fig.data if t.hovertext is not None and "W1[" in t.hovertext[0])
+    hover = next(t for t in fig.data if t.hovertext is not None and t.hovertext[0].startswith("W1: "))
     assert len(hover.hovertext) == 2 * 8 + 8 * 6 + 6 * 1
     wide = [rng.normal(size=(64, 100)), rng.normal(size=(100, 10))]
     fig = figures.network_graph(wide, [np.zeros(100), np.zeros(10)], max_units=12)
-    assert "layer 0: 12 of 64" in fig.layout.title.text and "layer 1: 12 of 100" in fig.layout.title.text
+    assert fig.layout.title.subtitle.text == "showing 12 of 64 inputs, 12 of 100 in hidden 1"
 
 
 def test_data_view_picks_the_right_picture():
@@ -95,8 +98,13 @@ def test_data_view_picks_the_right_picture():
 def test_decision_boundary_marks_test_points_apart(run):
     ds, model, _ = run
     fig = figures.decision_boundary(model, ds)
-    symbols = {t.name.split(":")[0]: t.marker.symbol for t in fig.data if t.type == "scatter"}
-    assert symbols == {"train": "circle", "test": "diamond-open"}
+    symbols = {}  # part -> the symbols its points carry
+    for trace in (t for t in fig.data if t.type == "scatter"):
+        for part, symbol in zip(trace.customdata, trace.marker.symbol, strict=True):
+            symbols.setdefault(part, set()).add(symbol)
+    assert symbols == {"train": {"circle"}, "test": {"diamond-open"}}
+    assert sum(len(t.x) for t in fig.data if t.type == "scatter") == len(ds.X_train) + len(ds.X_test)
+    assert [t.name for t in fig.data if t.type == "scatter"] == ds.class_names  # one legend entry per class
 
 
 def test_unit_images_and_linear_weights(rng):
@@ -104,7 +112,7 @@ def test_unit_images_and_linear_weights(rng):
     z = np.asarray(fig.data[0].z, dtype=float)
     assert z.shape == (4 * 9 - 1, 8 * 9 - 1) and "first 32 of 40" in fig.layout.title.text
     lin = figures.linear_weights(np.array([[1.0], [-2.0]]), np.array([0.5]), ["area", "age"])
-    assert list(lin.data[0].y) == ["area", "age"] and "bias b = 0.5" in lin.layout.title.text
+    assert list(lin.data[0].y) == ["area", "age"] and "bias b = 0.5000" in lin.layout.title.text
     multi = figures.linear_weights(rng.normal(size=(2, 3)), np.zeros(3), ["a", "b"], ["x", "y", "z"])
     assert [t.name for t in multi.data] == ["class x", "class y", "class z"]
 
@@ -121,3 +129,257 @@ def test_loss_surface_with_path_point_and_arrow():
     assert arrow.x < 1.0 and arrow.y < 1.0  # points downhill, against the gradient
     line = figures.line_fit(x, y, 1.0, 0.5, best=(1.5, 0.5))
     assert len(line.data) == 4
+
+
+# -- one orientation and one numbering everywhere ---------------------------------------------------
+def _nodes(fig):
+    """{hover name: (x, y)} of the network graph's nodes."""
+    trace = fig.data[-1]
+    return {text.split("<br>")[0]: (x, y) for text, x, y in zip(trace.hovertext, trace.x, trace.y, strict=True)}
+
+
+def test_network_graph_puts_unit_1_on_top_like_the_heatmap_and_counts_from_1(run):
+    ds, model, _ = run
+    fig = figures.network_graph(model.weights, model.biases, ds.feature_names, ds.class_names)
+    nodes = _nodes(fig)
+    first, second = ds.feature_names  # heatmap row 1 is at the top (y reversed); so is input 1 here
+    assert nodes[first][1] > nodes[second][1]
+    assert nodes["hidden 1 unit 1"][1] == max(y for name, (x, y) in nodes.items() if name.startswith("hidden 1 "))
+    assert "hidden 1 unit 8" in nodes and "hidden 1 unit 0" not in nodes
+    assert f"output P({ds.class_names[1]})" in nodes  # the one binary output is P(second class)
+    heat = figures.matrix_heatmap(model.weights[0], "W1", row_labels=ds.feature_names)
+    assert heat.layout.yaxis.autorange == "reversed" and heat.data[0].y[0] == 1
+    edges = next(t for t in fig.data if t.hovertext is not None and t.hovertext[0].startswith("W1: "))
+    assert edges.hovertext[0].startswith(f"W1: {first} → hidden 1 unit 1<br>w = ")
+
+
+def test_history_frame_counts_layers_from_1(run):
+    _, model, trainer = run
+    df = trainer.history.frame()
+    layers = len(model.weights)
+    assert {f"w_norm_{l}" for l in range(1, layers + 1)} <= set(df.columns) and "w_norm_0" not in df.columns
+    assert f"update_ratio_{layers}" in df.columns and "batch_loss" in df.columns and "test_loss" in df.columns
+    np.testing.assert_array_equal(df["w_norm_1"].to_numpy(), trainer.history.column("w_norm_0"))
+
+
+# -- a diverging run: 1e300, inf and NaN -----------------------------------------------------------
+class FakeHistory:
+    """The reading side of a History, from given arrays: steps 0..n-1, one value array per column."""
+
+    def __init__(self, n, layers=2, bins=5, **columns):
+        self.n, self.bins = n, bins
+        self.values = {name: np.asarray(v, dtype=float) for name, v in columns.items()}
+        self.layers = layers
+
+    @property
+    def steps(self):
+        return np.arange(self.n)
+
+    def column(self, name):
+        return self.values.get(name, np.full(self.n, 0.5))
+
+    def eval_column(self, name):
+        return self.steps, self.values.get(name, np.full(self.n, 0.5))
+
+    def layer_stat(self, stat):
+        return self.steps, self.values.get(stat, np.ones((self.n, self.layers)))
+
+    def histograms(self, which="w"):
+        counts = np.ones((self.n, self.layers, self.bins), dtype=int)
+        ranges = np.tile([-1.0, 1.0], (self.n, self.layers, 1))
+        ranges[-1] = [-np.inf, np.inf]
+        return self.steps, counts, ranges
+
+
+def _finite_points(fig):
+    """Every y (or x) value a figure's traces carry, as floats."""
+    values = [np.asarray(t.y if t.y is not None else [], dtype=float) for t in fig.data]
+    return np.concatenate(values) if values else np.empty(0)
+
+
+def test_curves_draw_only_finite_values_and_say_how_many_were_left_out():
+    loss = np.array([np.nan, 1.0, 10.0, 1e150, 1e300, np.inf, np.nan])
+    history = FakeHistory(7, batch_loss=loss, train_loss=loss, test_metric=[0.5, 0.4, 0, -50, -1e300, -np.inf, 0])
+    fig = figures.loss_curves(history)
+    y = _finite_points(fig)
+    assert np.isfinite(y).all() and (y > 0).all() and y.max() == 1e300
+    assert fig.layout.title.subtitle.text == "4 values left out (not finite or 0)"  # batch inf, NaN; train inf, NaN
+    metric = figures.metric_curves(history, "R²")
+    drawn = np.asarray(metric.data[1].y, dtype=float)
+    assert np.isfinite(drawn).all() and drawn.min() == -1  # R² below −1 drawn at −1; the hover keeps the value
+    assert metric.data[1].customdata[4] == "-1.000e+300"
+    assert "1 values left out" in metric.layout.title.subtitle.text
+    assert "lowest -1.00e+300" in metric.layout.title.subtitle.text
+    norms = np.array([[1.0, 1.0], [1e300, 0.0], [np.inf, 2.0], [3.0, np.nan]])
+    history = FakeHistory(4, w_norm=norms, g_norm=norms, update_ratio=norms)
+    for fig in (figures.layer_norms(history), figures.update_ratios(history)):
+        y = _finite_points(fig)
+        assert np.isfinite(y).all() and y.size
+    assert figures.layer_norms(history).layout.title.subtitle.text == "6 values left out (not finite or 0)"
+    assert np.asarray(figures.update_ratios(history).data[0].y, dtype=float).max() == 300  # log₁₀ 1e300
+    bands = figures.distribution_over_time(history, 1, "w")
+    assert np.isfinite(_finite_points(bands)).all() and "1 steps left out" in bands.layout.title.subtitle.text
+
+
+def test_heatmap_of_a_huge_weight_saturates_it_instead_of_greying_everything(rng):
+    W = rng.normal(size=(4, 6))
+    W[1, 3], W[2, 0], W[3, 5] = 1e154, np.nan, -np.inf
+    trace = figures.matrix_heatmap(W, "W1").data[0]
+    z = np.asarray(trace.z, dtype=float)
+    assert trace.zmax < 10 and trace.zmin == -trace.zmax  # the scale fits the ordinary weights ...
+    assert z[1, 3] >= trace.zmax and z[3, 5] <= trace.zmin  # ... and the huge ones sit at its ends
+    ordinary = np.abs(W[np.isfinite(W) & (np.abs(W) < 100)])
+    assert np.median(ordinary) / trace.zmax > 0.1  # ordinary weights keep visible colours
+    assert np.isnan(z[2, 0])
+    fig = figures.matrix_heatmap(W, "W1")
+    assert fig.layout.plot_bgcolor == figures.style.NAN_COLOR  # NaN cells show the background: black
+    note = fig.layout.title.subtitle.text
+    assert "largest 1.00e+154" in note and "1 NaN (black)" in note and "1 infinite" in note
+    custom = np.asarray(trace.customdata, dtype=object)
+    assert custom[1, 3, -1] == "1.000e+154" and custom[2, 0, -1] == "NaN" and custom[3, 5, -1] == "−∞"
+    # a whole matrix gone huge: scientific notation on the colourbar and in the hover
+    blown_up = figures.matrix_heatmap(rng.normal(size=(4, 6)) * 1e150, "W1").data[0]
+    assert blown_up.colorbar.tickformat == ".2~e" and ":.3~e}" in blown_up.hovertemplate
+    assert figures.matrix_heatmap(rng.normal(size=(3, 3)), "W").data[0].colorbar.tickformat is None
+
+
+def test_symmetric_range_ignores_outliers_only_when_they_dominate():
+    assert figures.style.symmetric_range(np.array([0.5, -2.0, 1.0])) == (-2.0, 2.0)
+    lo, hi = figures.style.symmetric_range(np.array([0.5, -2.0, 1.0, 1e154] + [0.1] * 200))
+    assert hi == -lo and 0.5 <= hi <= 2.0
+    assert figures.style.symmetric_range(np.array([np.nan, 0.0, np.inf])) == (-1.0, 1.0)
+
+
+def test_histograms_network_and_unit_images_survive_non_finite_values(rng):
+    now = np.concatenate([rng.normal(size=100), [np.inf, -np.inf, np.nan, 1.7e308, -1.7e308]])
+    fig = figures.histogram_now_vs_init(now, rng.normal(size=50), "W1")
+    init, current = fig.data
+    assert np.isfinite(np.asarray(current.x, dtype=float)).all() and np.isfinite(current.width)
+    assert sum(current.y) == 102 and sum(init.y) == 50
+    assert fig.layout.title.subtitle.text == "3 non-finite values left out"
+    weights = [rng.normal(size=(2, 3)), rng.normal(size=(3, 1))]
+    weights[0][0, 0], weights[0][1, 1], weights[1][2, 0] = np.inf, np.nan, 1e300
+    graph = figures.network_graph(weights, [np.array([0.3, np.inf, 1e200]), np.array([np.nan])])
+    marker = graph.data[-1].marker
+    assert np.isfinite(np.asarray(marker.color, dtype=float)).all() and marker.cmax == 0.3  # 1e200 saturates
+    assert "bias 1.000e+200" in graph.data[-1].hovertext[4] and "bias NaN" in graph.data[-1].hovertext[5]
+    assert any(t.line.color == figures.network.UNDEFINED for t in graph.data if t.mode == "lines")
+    big = [rng.normal(size=(6, 6)), rng.normal(size=(6, 1))]
+    big[1][0, 0] = 1e300  # one huge weight: the others keep their range of widths, it gets the widest
+    widths = {t.line.width for t in figures.network_graph(big, [np.zeros(6), np.zeros(1)]).data if t.mode == "lines"}
+    assert len(widths) >= 4
+    images = figures.unit_images(np.where(np.eye(64, 4) > 0, np.inf, rng.normal(size=(64, 4))), (8, 8))
+    assert np.nanmax(np.abs(np.asarray(images.data[0].z, dtype=float))) == images.data[0].zmax
+
+
+# -- ticks on small heatmaps ------------------------------------------------------------------------
+def test_small_heatmaps_have_whole_number_ticks_and_feature_names(rng):
+    fig = figures.matrix_heatmap(rng.normal(size=(2, 3)), "W1", row_labels=["area", "age"])
+    assert list(fig.layout.yaxis.tickvals) == [1, 2] and list(fig.layout.yaxis.ticktext) == ["area", "age"]
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tick0 == 1
+    plain = figures.matrix_heatmap(rng.normal(size=(2, 3)), "W2")
+    assert plain.layout.yaxis.dtick == 1 and plain.layout.yaxis.tick0 == 1 and plain.data[0].customdata is None
+    assert "input %{y} → unit %{x}" in plain.data[0].hovertemplate
+    many = figures.matrix_heatmap(rng.normal(size=(40, 3)), "W1", row_labels=[f"f{i}" for i in range(40)])
+    assert many.layout.yaxis.ticktext is None and many.data[0].customdata[39][0].tolist() == ["40 (f39)"]
+
+
+# -- empty charts at step 0 -------------------------------------------------------------------------
+def test_charts_say_why_they_are_empty_before_the_first_step():
+    ds = datasets.load("moons")
+    trainer = Trainer(
+        MLP(ds.layer_sizes([4]), task="binary"), ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test
+    )
+    history = trainer.history
+    charts = [
+        figures.loss_curves(history),
+        figures.metric_curves(history, "accuracy"),
+        figures.layer_norms(history),
+        figures.update_ratios(history),
+        figures.distribution_over_time(history, 0, "w"),
+        figures.distribution_over_time(history, 0, "g"),
+    ]
+    for fig in charts:
+        assert figures.style.NO_STEPS in [a.text for a in fig.layout.annotations], fig.layout.title.text
+    trainer.step()
+    assert figures.style.NO_STEPS not in [a.text for a in figures.loss_curves(trainer.history).layout.annotations]
+
+
+# -- log axes label decades, not every digit --------------------------------------------------------
+def test_log_axes_label_decades_only():
+    loss = np.geomspace(3.0, 0.02, 50)  # two decades: plotly alone labels every digit in between
+    history = FakeHistory(50, batch_loss=loss, w_norm=np.c_[loss, loss * 10], g_norm=np.c_[loss, loss])
+    for fig in (figures.loss_curves(history), figures.layer_norms(history)):
+        axis = fig.layout.yaxis
+        assert axis.type == "log" and axis.dtick == 1 and axis.exponentformat == "power"
+        assert axis.minor.dtick == "D1"  # the digits get unlabelled minor ticks
+    wide = FakeHistory(50, batch_loss=np.geomspace(1e300, 1e-3, 50))
+    assert figures.loss_curves(wide).layout.yaxis.dtick == 51  # 303 decades: about six labels
+    narrow = FakeHistory(50, batch_loss=np.linspace(0.6, 0.7, 50))
+    assert figures.loss_curves(narrow).layout.yaxis.dtick is None  # under a decade plotly labels full values
+    ratios = figures.update_ratios(FakeHistory(50, update_ratio=np.c_[loss, loss] * 1e-3))
+    assert ratios.layout.yaxis.dtick == 1  # exponents: whole numbers only
+
+
+# -- legends ----------------------------------------------------------------------------------------
+def test_legends_sit_in_rows_above_the_plot_that_the_figure_makes_room_for(run):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2))
+    y = np.arange(400) % 10
+    names = [f"class number {k}" for k in range(10)]
+    ds = datasets.Dataset("ten", "multiclass", X[:300], y[:300], X[300:], y[300:], ["a", "b"], class_names=names)
+    boundary = figures.decision_boundary(MLP(ds.layer_sizes([4]), task="multiclass"), ds)
+    entries = [t for t in boundary.data if t.type == "scatter" and t.showlegend is not False]
+    assert len(entries) == 10  # one per class: train and test of a class share it
+    _, _, trainer = run
+    figs = [boundary, figures.loss_curves(trainer.history), figures.layer_norms(trainer.history)]
+    for fig in figs:
+        rows = figures.style.legend_rows(fig)
+        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y > 1  # above the plot, horizontal
+        assert fig.layout.margin.t >= 32 + figures.style.LEGEND_ROW * rows  # title, then the legend's rows
+        assert fig.layout.height - fig.layout.margin.t - fig.layout.margin.b >= 230  # the plot keeps its height
+    assert figures.style.legend_rows(boundary) >= 4
+
+
+# -- large data -------------------------------------------------------------------------------------
+def _big_dataset(n_features, task="regression", n=100_000):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, n_features))
+    y = X @ np.arange(1, n_features + 1) if task == "regression" else (X[:, 0] > 0).astype(int)
+    split = int(0.792 * n)  # 79,200 train rows, 20,800 test rows
+    names = [f"x{i + 1}" for i in range(n_features)]
+    classes = ["no", "yes"] if task == "binary" else None
+    return datasets.Dataset("big", task, X[:split], y[:split], X[split:], y[split:], names, class_names=classes)
+
+
+class CountingModel:
+    """A model that remembers how many rows it was asked to predict."""
+
+    def __init__(self, model):
+        self.model, self.rows = model, []
+        self.task_name = model.task_name
+
+    def predict(self, X):
+        self.rows.append(len(X))
+        return self.model.predict(X)
+
+
+def test_scatter_figures_draw_a_few_thousand_points_of_a_huge_dataset():
+    ds = _big_dataset(3)
+    model = CountingModel(MLP(ds.layer_sizes([4]), task="regression", seed=0))
+    fig = figures.predicted_vs_actual(model, ds)
+    assert len(fig.to_json(engine="json")) < 300_000  # one encoder on every machine (orjson's output is shorter)
+    assert [len(t.x) for t in fig.data[:2]] == [2000, 2000] and max(model.rows) == 2000  # predicts drawn rows only
+    assert fig.layout.title.subtitle.text == "train: 2,000 of 79,200 shown<br>test: 2,000 of 20,800 shown"
+    for ds, build in (
+        (_big_dataset(2, "binary"), figures.decision_boundary),
+        (_big_dataset(2), figures.decision_boundary),
+        (_big_dataset(1), figures.fitted_curve),
+    ):
+        fig = build(MLP(ds.layer_sizes([4]), task=ds.task, seed=0), ds)
+        points = sum(len(t.x) for t in fig.data if t.type == "scatter" and t.mode == "markers")
+        assert points == 4000 and len(fig.to_json(engine="json")) < 300_000, build.__name__
+        assert "train: 2,000 of 79,200 shown" in fig.layout.title.subtitle.text
+    small = datasets.load("moons")
+    fig = figures.decision_boundary(MLP(small.layer_sizes([4]), task="binary"), small)
+    assert fig.layout.title.subtitle.text is None  # everything drawn: nothing to say

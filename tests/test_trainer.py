@@ -158,7 +158,7 @@ def test_step_result_and_eval_every():
     steps, _ = trainer.history.eval_column("test_loss")
     assert list(steps) == [0, 5, 10]
     df = trainer.history.frame()
-    assert {"batch_loss", "w_norm_0", "update_ratio_1", "train_loss", "test_metric"} <= set(df.columns)
+    assert {"batch_loss", "w_norm_1", "update_ratio_2", "train_loss", "test_metric"} <= set(df.columns)
     assert list(df.index) == list(range(11))
 
 

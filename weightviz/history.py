@@ -313,11 +313,19 @@ class History:
         return sum(log.nbytes for log in logs) + self._params.nbytes + self._grads.nbytes
 
     def frame(self):
-        """The scalar history as a pandas DataFrame indexed by step, with the evaluations joined in."""
+        """The scalar history as a pandas DataFrame indexed by step, with the evaluations joined in.
+
+        Per-layer columns count layers from 1, as a person reads them (``w_norm_1`` is W1's norm);
+        ``column()`` keeps the 0-based names of the arrays.
+        """
         import pandas as pd  # only here: the engine itself needs numpy alone
 
         self.flush()
-        df = pd.DataFrame(self.scalars["values"], index=pd.Index(self.scalars.steps, name="step"), columns=self.columns)
+        columns = []
+        for name in self.columns:
+            stat, _, layer = name.rpartition("_")
+            columns.append(f"{stat}_{int(layer) + 1}" if stat in LAYER_STATS and layer.isdigit() else name)
+        df = pd.DataFrame(self.scalars["values"], index=pd.Index(self.scalars.steps, name="step"), columns=columns)
         evals = pd.DataFrame(
             self.evals["values"], index=pd.Index(self.evals.steps, name="step"), columns=list(EVAL_STATS)
         )

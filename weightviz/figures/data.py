@@ -6,32 +6,36 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..surfaces import prediction_grid
-from .style import CLASS_COLORS, TEST_COLOR, TRAIN_COLOR, layout
+from .style import CLASS_COLORS, MAX_SCATTER, TEST_COLOR, TRAIN_COLOR, layout, sample_rows, scale_format, shown_note
 
 TRAIN_SYMBOL, TEST_SYMBOL = "circle", "diamond-open"
+SYMBOLS = {"train": TRAIN_SYMBOL, "test": TEST_SYMBOL}
 
 
-def data_view(model, dataset, resolution=60):
+def data_view(model, dataset, resolution=60, max_points=MAX_SCATTER):
     """The best picture of what the model does: a curve (1 input), a boundary or surface (2 inputs),
-    else a confusion matrix (classes) or predicted-vs-actual scatter (regression) on the test set."""
+    else a confusion matrix (classes) or predicted-vs-actual scatter (regression) on the test set.
+    Scatters draw at most ``max_points`` points per set."""
     if dataset.n_raw_inputs == 1:
-        return fitted_curve(model, dataset)
+        return fitted_curve(model, dataset, max_points=max_points)
     if dataset.n_raw_inputs == 2:
-        return decision_boundary(model, dataset, resolution)
+        return decision_boundary(model, dataset, resolution, max_points=max_points)
     if dataset.task == "regression":
-        return predicted_vs_actual(model, dataset)
+        return predicted_vs_actual(model, dataset, max_points=max_points)
     return confusion_heatmap(model, dataset)
 
 
-def decision_boundary(model, dataset, resolution=60):
+def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
     """Model output over the 2-D input plane with the points: train ●, test ◇ (outlined).
 
     Binary: P(y=1) on a diverging scale (white at ½: the boundary). Multiclass: the
-    predicted class. Regression: the predicted value, points coloured by their target.
+    predicted class. Regression: the predicted value, points coloured by their target on the
+    same scale. At most ``max_points`` points per set are drawn (the subtitle says how many).
     """
     (xs, ys), values = prediction_grid(model, dataset, resolution)
     fig = go.Figure()
     task = dataset.task
+    value_range = None
     if task == "binary":
         fig.add_trace(
             go.Heatmap(
@@ -66,28 +70,48 @@ def decision_boundary(model, dataset, resolution=60):
             )
         )
     else:
+        values = np.where(np.isfinite(values), values, np.nan)  # a diverged model: blank, not a broken scale
+        targets = np.concatenate([dataset.y_train, dataset.y_test])
+        value_range = _finite_range(values, targets)
+        tick_format, value_format = scale_format(max(abs(value_range[0]), abs(value_range[1])))
         fig.add_trace(
             go.Heatmap(
                 x=xs,
                 y=ys,
-                z=values.astype(np.float32),
+                z=values.astype(np.float32) if np.nanmax(np.abs(values), initial=0.0) < 3e38 else values,
+                zmin=value_range[0],
+                zmax=value_range[1],
                 colorscale="Viridis",
                 opacity=0.6,
-                colorbar={"title": "ŷ", "thickness": 12},
-                hovertemplate="ŷ = %{z:.3f}<extra></extra>",
+                colorbar={"title": "ŷ", "thickness": 12, "tickformat": tick_format},
+                hovertemplate=f"ŷ = %{{z:{value_format}}}<extra></extra>",
             )
         )
-    _add_points(fig, dataset)
+    note = _add_points(fig, dataset, max_points, value_range)
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
     fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, constrain="domain")
     names = dataset.feature_names
-    return layout(fig, "What the model predicts", height=420, xaxis_title=names[0], yaxis_title=names[1])
+    title = "What the model predicts: train ●, test ◇" + note
+    return layout(fig, title, height=420, xaxis_title=names[0], yaxis_title=names[1])
 
 
-def _add_points(fig, ds):
-    for part, symbol in (("train", TRAIN_SYMBOL), ("test", TEST_SYMBOL)):
-        X, y = ds.raw(getattr(ds, f"X_{part}")), getattr(ds, f"y_{part}")
-        if ds.task == "regression":
+def _add_points(fig, ds, max_points=MAX_SCATTER, value_range=None):
+    """Train ● and test ◇ points, at most ``max_points`` of each; returns the subtitle saying how many were
+    drawn when not all (``""`` otherwise).
+
+    Regression: one trace per set, coloured by the target. Classes: one trace per class holding
+    both sets (the symbol tells them apart), so the legend has one entry per class and hides or
+    shows both.
+    """
+    counts, parts = [], []
+    for part in ("train", "test"):
+        X, y = getattr(ds, f"X_{part}"), getattr(ds, f"y_{part}")
+        rows = sample_rows(len(X), max_points)
+        counts.append((part, len(rows), len(X)))
+        parts.append((part, ds.raw(X[rows]), y[rows]))
+    if ds.task == "regression":
+        cmin, cmax = value_range if value_range is not None else (None, None)
+        for part, X, y in parts:
             fig.add_trace(
                 go.Scatter(
                     x=X[:, 0],
@@ -95,72 +119,96 @@ def _add_points(fig, ds):
                     mode="markers",
                     name=part,
                     marker={
-                        "symbol": symbol,
+                        "symbol": SYMBOLS[part],
                         "size": 7,
                         "color": y,
                         "colorscale": "Viridis",
+                        "cmin": cmin,
+                        "cmax": cmax,
                         "line": {"width": 1, "color": "black"},
                     },
                 )
             )
-            continue
-        for k, name in enumerate(ds.class_names or []):
-            mask = y == k
-            fig.add_trace(
-                go.Scatter(
-                    x=X[mask, 0],
-                    y=X[mask, 1],
-                    mode="markers",
-                    name=f"{part}: {name}",
-                    marker={
-                        "symbol": symbol,
-                        "size": 7 if part == "train" else 9,
-                        "color": CLASS_COLORS[k % len(CLASS_COLORS)],
-                        "line": {"width": 1.5 if part == "test" else 0.5, "color": "black"},
-                    },
-                )
+        return shown_note(counts)
+    for k, name in enumerate(ds.class_names or []):
+        X = np.concatenate([X[y == k] for _, X, y in parts])
+        part = np.concatenate([np.full(int((y == k).sum()), p, dtype=object) for p, _, y in parts])
+        test = part == "test"
+        fig.add_trace(
+            go.Scatter(
+                x=X[:, 0],
+                y=X[:, 1],
+                mode="markers",
+                name=str(name),
+                customdata=part,
+                hovertemplate=f"%{{customdata}}: {name}<br>(%{{x:.3~g}}, %{{y:.3~g}})<extra></extra>",
+                marker={
+                    "symbol": np.where(test, TEST_SYMBOL, TRAIN_SYMBOL),
+                    "size": np.where(test, 9, 7),
+                    "color": CLASS_COLORS[k % len(CLASS_COLORS)],
+                    "line": {"width": np.where(test, 1.5, 0.5), "color": "black"},
+                },
             )
+        )
+    return shown_note(counts)
 
 
-def fitted_curve(model, dataset, resolution=200):
-    """One raw input: the points (train ●, test ◇) and the model's curve through them."""
+def fitted_curve(model, dataset, resolution=200, max_points=MAX_SCATTER):
+    """One raw input: the points (train ●, test ◇; at most ``max_points`` of each) and the model's curve."""
     (xs,), values = prediction_grid(model, dataset, resolution)
     fig = go.Figure()
+    counts = []
     for part, symbol, color in (("train", TRAIN_SYMBOL, TRAIN_COLOR), ("test", TEST_SYMBOL, TEST_COLOR)):
-        X, y = dataset.raw(getattr(dataset, f"X_{part}")), getattr(dataset, f"y_{part}")
+        X, y = getattr(dataset, f"X_{part}"), getattr(dataset, f"y_{part}")
+        rows = sample_rows(len(X), max_points)
+        counts.append((part, len(rows), len(X)))
+        X, y = dataset.raw(X[rows]), y[rows]
         fig.add_trace(
             go.Scatter(x=X[:, 0], y=y, mode="markers", name=part, marker={"symbol": symbol, "size": 8, "color": color})
         )
-    if dataset.task == "regression":
-        fig.add_trace(go.Scatter(x=xs, y=values, mode="lines", name="model", line={"color": "black", "width": 2}))
-    else:
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=values if values.ndim == 1 else values[0],
-                mode="lines",
-                name="P(y=1)",
-                line={"color": "black", "width": 2},
-            )
-        )
-    return layout(
-        fig, "The fitted curve", height=380, xaxis_title=dataset.feature_names[0], yaxis_title=dataset.target_name
-    )
+    curve = values if values.ndim == 1 else values[0]
+    curve = np.where(np.isfinite(curve), curve, np.nan)  # a diverged model: a gap, not an axis without a range
+    name = "model" if dataset.task == "regression" else "P(y=1)"
+    fig.add_trace(go.Scatter(x=xs, y=curve, mode="lines", name=name, line={"color": "black", "width": 2}))
+    title = "The fitted curve" + shown_note(counts)
+    return layout(fig, title, height=380, xaxis_title=dataset.feature_names[0], yaxis_title=dataset.target_name)
 
 
-def predicted_vs_actual(model, dataset):
-    """Regression with many inputs: predicted against actual target on train and test; the diagonal is perfect."""
+def predicted_vs_actual(model, dataset, max_points=MAX_SCATTER):
+    """Regression with many inputs: predicted against actual target on train and test; the diagonal is perfect.
+
+    At most ``max_points`` rows per set are drawn, and the model predicts only those.
+    """
     fig = go.Figure()
     lo, hi = np.inf, -np.inf
+    counts, left_out = [], 0
     for part, symbol, color in (("train", TRAIN_SYMBOL, TRAIN_COLOR), ("test", TEST_SYMBOL, TEST_COLOR)):
         X, y = getattr(dataset, f"X_{part}"), getattr(dataset, f"y_{part}")
-        pred = model.predict(X)
-        lo, hi = min(lo, y.min(), pred.min()), max(hi, y.max(), pred.max())
+        rows = sample_rows(len(X), max_points)
+        counts.append((part, len(rows), len(X)))
+        y, pred = y[rows], np.asarray(model.predict(X[rows]), dtype=float).reshape(len(rows), -1)[:, 0]
+        finite = np.isfinite(pred)
+        left_out += int((~finite).sum())
+        y, pred = y[finite], pred[finite]
+        if len(y):
+            lo, hi = min(lo, y.min(), pred.min()), max(hi, y.max(), pred.max())
         fig.add_trace(go.Scatter(x=y, y=pred, mode="markers", name=part, marker={"symbol": symbol, "color": color}))
-    fig.add_trace(
-        go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line={"dash": "dash", "color": "grey"})
-    )
-    return layout(fig, "Predicted vs actual", height=380, xaxis_title="actual", yaxis_title="predicted")
+    if lo <= hi:
+        fig.add_trace(
+            go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line={"dash": "dash", "color": "grey"})
+        )
+    title = "Predicted vs actual" + shown_note(counts)
+    if left_out:
+        title += f"<br><sup>{left_out:,} non-finite predictions left out</sup>"
+    fig.update_yaxes(tickformat=scale_format(max(abs(lo), abs(hi)) if lo <= hi else 0.0)[0])
+    return layout(fig, title, height=380, xaxis_title="actual", yaxis_title="predicted")
+
+
+def _finite_range(*arrays):
+    """(min, max) over the finite values of the arrays; (0, 1) when there are none."""
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    values = values[np.isfinite(values)]
+    return (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
 
 
 def confusion_heatmap(model, dataset):

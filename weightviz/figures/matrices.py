@@ -5,56 +5,152 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..formatting import number
 from ..summaries import pool_matrix, shared_histograms
-from .style import CLASS_COLORS, DIVERGING, INIT_COLOR, TEST_COLOR, TRAIN_COLOR, layout, symmetric_range
+from .style import (
+    CLASS_COLORS,
+    DIVERGING,
+    INIT_COLOR,
+    NAN_COLOR,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    layout,
+    scale_format,
+    symmetric_range,
+)
 
 MAX_SIDE = 64  # cells per side drawn; larger matrices are mean-pooled
+MAX_LABELS = 30  # up to this many rows show their names as tick text
 
 
 def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None, max_side=MAX_SIDE):
     """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero.
 
-    Rows are the inputs of the layer, columns its units; hover gives both indices and the value.
-    Matrices larger than ``max_side`` per side are mean-pooled and the title says so.
+    Rows are the inputs of the layer, columns its units, both numbered from 1 (as "unit 1" on the
+    page and in the network graph); up to ``MAX_LABELS`` rows show ``row_labels`` (feature names) as
+    tick text. Hover gives row, column and the value. Matrices larger than ``max_side`` per side are
+    mean-pooled and the title says so. Huge values (a diverging run) saturate the colour scale,
+    which then reads in scientific notation; NaN cells are black and counted in the title.
     """
     M = np.asarray(M, dtype=float)
-    pooled, (fr, fc) = pool_matrix(M, max_side)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in a block mean is NaN
+        pooled, (fr, fc) = pool_matrix(M, max_side)
     zmin, zmax = symmetric_range(pooled)
     rows, cols = pooled.shape
-    if (fr, fc) == (1, 1):
-        labels = row_labels if row_labels is not None and len(row_labels) == rows else [str(i) for i in range(rows)]
-        hover_rows = np.repeat(np.array(labels, dtype=object)[:, None], cols, axis=1)
-        hover_cols = np.repeat(np.arange(cols)[None, :].astype(str), rows, axis=0)
-    else:
-        title = f"{title} — mean of {fr}×{fc} blocks ({M.shape[0]}×{M.shape[1]} shown as {rows}×{cols})"
-        starts_r, starts_c = np.arange(rows) * fr, np.arange(cols) * fc
-        hover_rows = np.repeat(np.array([f"{a}–{min(a + fr, M.shape[0]) - 1}" for a in starts_r])[:, None], cols, 1)
-        hover_cols = np.repeat(np.array([f"{a}–{min(a + fc, M.shape[1]) - 1}" for a in starts_c])[None, :], rows, 0)
+    notes = []  # subtitle lines
+    labels = list(row_labels) if row_labels is not None and len(row_labels) == M.shape[0] else None
+    if (fr, fc) != (1, 1):
+        title = f"{title} — mean of {fr}×{fc} blocks"
+        notes.append(f"{M.shape[0]}×{M.shape[1]} shown as {rows}×{cols}")
+    ys, row_text = _side(M.shape[0], fr, labels)
+    xs, col_text = _side(M.shape[1], fc)
+    customdata, hover_row, hover_col = [], "%{y}", "%{x}"
+    if row_text is not None:
+        customdata.append(np.repeat(row_text[:, None], cols, axis=1))
+        hover_row = "%{customdata[0]}"
+    if col_text is not None:
+        customdata.append(np.repeat(col_text[None, :], rows, axis=0))
+        hover_col = f"%{{customdata[{len(customdata) - 1}]}}"
+    colorbar_format, value_format = scale_format(zmax)
+    finite = np.isfinite(pooled)
+    if finite.all():
+        value = f"%{{z:{value_format}}}"
+    else:  # the hover says NaN or ∞ where the cell has a stand-in value
+        customdata.append(np.vectorize(lambda v: number(v, 4), otypes=[object])(pooled))
+        value = f"%{{customdata[{len(customdata) - 1}]}}"
+    big = np.abs(pooled[finite]).max(initial=0.0)
+    # float32 halves the payload; values beyond its range go as float64 (colours clamp at ±zmax anyway)
+    z = np.where(np.isinf(pooled), np.sign(pooled) * max(big, zmax), pooled).astype(np.float32 if big < 3e38 else float)
     fig = go.Figure(
         go.Heatmap(
-            z=np.clip(pooled, -3e38, 3e38).astype(np.float32),
+            x=xs,
+            y=ys,
+            z=z,
             zmin=zmin,
             zmax=zmax,
             zmid=0,
             colorscale=DIVERGING,
-            customdata=np.dstack([hover_rows, hover_cols]),
-            hovertemplate=f"{row_name} %{{customdata[0]}} → {col_name} %{{customdata[1]}}<br>%{{z:.4g}}<extra></extra>",
-            colorbar={"thickness": 12},
+            customdata=np.dstack(customdata) if customdata else None,
+            hovertemplate=f"{row_name} {hover_row} → {col_name} {hover_col}<br>{value}<extra></extra>",
+            colorbar={"thickness": 12, "tickformat": colorbar_format},
         )
     )
-    fig.update_yaxes(autorange="reversed", title=row_name)
-    fig.update_xaxes(title=col_name)
-    return layout(fig, title, height=min(420, 160 + 14 * rows))
+    odd = []
+    if big > zmax:
+        notes.append(f"colours saturate at ±{number(zmax, 3)}; largest {number(big, 3)}")
+    n_inf, n_nan = int(np.isinf(M).sum()), int(np.isnan(M).sum())
+    if n_inf:
+        odd.append(f"{n_inf:,} infinite (saturated)")
+    if n_nan and np.isnan(pooled).any():
+        odd.append(f"{n_nan:,} NaN (black)")
+        fig.update_layout(plot_bgcolor=NAN_COLOR)  # NaN cells are gaps: the background shows through
+    elif n_nan:
+        odd.append(f"{n_nan:,} NaN (left out of the block means)")
+    if odd:
+        notes.append(", ".join(odd))
+    if notes:
+        title += "<br><sup>" + "<br>".join(notes) + "</sup>"
+    plain = {"showgrid": False, "zeroline": False}  # grid lines would cross the (black) NaN cells
+    y_axis = {"autorange": "reversed", "title": row_name, **plain, **_index_ticks(rows, labels if fr == 1 else None)}
+    x_axis = {"title": col_name, **plain, **_index_ticks(cols)}
+    return layout(fig, title, height=min(420, 160 + 14 * rows), xaxis=x_axis, yaxis=y_axis)
+
+
+def _side(n, size, labels=None):
+    """Cell centres along a side of n rows pooled in blocks of ``size`` (1-based index units) and their hover
+    text: ``"1–4"`` per block, ``"3 (age)"`` with labels, or None when the plain number says it all."""
+    starts = np.arange(0, n, size)
+    ends = np.minimum(starts + size, n)  # exclusive and 0-based = inclusive and 1-based
+    if size > 1:
+        text = [f"{a + 1}–{b}" for a, b in zip(starts, ends, strict=True)]
+    elif labels is not None:
+        text = [f"{i + 1} ({name})" for i, name in enumerate(labels)]
+    else:
+        return starts + 1, None
+    return (starts + 1 + ends) / 2, np.array(text, dtype=object)
+
+
+def _index_ticks(n, labels=None):
+    """Whole-number ticks on a heatmap side of n cells numbered from 1; names as tick text when few enough."""
+    if labels is not None and n <= MAX_LABELS:
+        return {"tickmode": "array", "tickvals": list(range(1, n + 1)), "ticktext": [str(s) for s in labels]}
+    if n <= 12:
+        return {"tickmode": "linear", "tick0": 1, "dtick": 1}
+    return {"tickformat": "d"}
 
 
 def histogram_now_vs_init(now, initial, title, now_label="now", initial_label="at initialisation", bins=30):
-    """Two histograms over the same bins: the values now (coloured) and at the start (grey)."""
+    """Two histograms over the same bins: the values now (coloured) and at the start (grey).
+
+    Non-finite values are left out and counted in the title.
+    """
+    now, initial = (np.asarray(a, dtype=float).ravel() for a in (now, initial))
+    left_out = int((~np.isfinite(now)).sum() + (~np.isfinite(initial)).sum())
+    # finite values only, within ±1e307 so the span of the bins cannot overflow
+    now, initial = (np.clip(a[np.isfinite(a)], -1e307, 1e307) for a in (now, initial))
     (c_init, c_now), edges = shared_histograms([initial, now], bins)
     centres, width = 0.5 * (edges[:-1] + edges[1:]), edges[1] - edges[0]
+    tick_format, value_format = scale_format(max(abs(edges[0]), abs(edges[-1])))
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=centres, y=c_init, width=width, name=initial_label, marker_color=INIT_COLOR))
-    fig.add_trace(go.Bar(x=centres, y=c_now, width=width, name=now_label, marker_color=TRAIN_COLOR, opacity=0.7))
+    hover = f"%{{x:{value_format}}}: %{{y}}<extra>%{{fullData.name}}</extra>"
+    fig.add_trace(
+        go.Bar(x=centres, y=c_init, width=width, name=initial_label, marker_color=INIT_COLOR, hovertemplate=hover)
+    )
+    fig.add_trace(
+        go.Bar(
+            x=centres,
+            y=c_now,
+            width=width,
+            name=now_label,
+            marker_color=TRAIN_COLOR,
+            opacity=0.7,
+            hovertemplate=hover,
+        )
+    )
     fig.update_layout(barmode="overlay", bargap=0)
+    fig.update_xaxes(tickformat=tick_format)
+    if left_out:
+        title += f"<br><sup>{left_out:,} non-finite values left out</sup>"
     return layout(fig, title, xaxis_title="value", yaxis_title="count")
 
 
@@ -73,6 +169,10 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
         mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = W[:, u].reshape(h, w)
         unit_of[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = u
     zmin, zmax = symmetric_range(W[:, :units])
+    colorbar_format, value_format = scale_format(zmax)
+    non_finite = int((~np.isfinite(W[:, :units])).sum())
+    with np.errstate(invalid="ignore"):  # ±inf drawn at the ends of the scale, NaN left blank
+        mosaic = np.where(np.isinf(mosaic), np.sign(mosaic) * zmax, mosaic)
     fig = go.Figure(
         go.Heatmap(
             z=mosaic,
@@ -80,21 +180,28 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
             zmax=zmax,
             zmid=0,
             colorscale=DIVERGING,
-            customdata=unit_of,
-            hovertemplate="unit %{customdata}<br>%{z:.3f}<extra></extra>",
-            colorbar={"thickness": 12},
+            customdata=np.where(unit_of >= 0, unit_of + 1, 0),
+            hovertemplate=f"unit %{{customdata}}<br>%{{z:{value_format}}}<extra></extra>",
+            colorbar={"thickness": 12, "tickformat": colorbar_format},
         )
     )
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
     fig.update_xaxes(showticklabels=False)
     if units < W.shape[1]:
         title += f" (first {units} of {W.shape[1]} units)"
+    if non_finite:
+        title += f"<br><sup>{non_finite:,} non-finite weights: ±∞ at the ends of the scale, NaN blank</sup>"
     return layout(fig, title, height=120 + 70 * rows)
 
 
 def linear_weights(W, b, feature_names, class_names=None, title="Weights by feature"):
-    """A linear model's weights with their feature names: bars for one output, grouped bars per class."""
+    """A linear model's weights with their feature names: bars for one output, grouped bars per class.
+
+    Features run down from the first, as the heatmap's rows and the network graph's inputs do.
+    """
     W = np.asarray(W, dtype=float)
+    non_finite = int((~np.isfinite(W)).sum())
+    W = np.where(np.isfinite(W), W, np.nan)  # an infinite bar would leave the axis without a range
     fig = go.Figure()
     if W.shape[1] == 1:
         colors = [TRAIN_COLOR if v >= 0 else TEST_COLOR for v in W[:, 0]]
@@ -104,11 +211,11 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
                 y=list(feature_names),
                 orientation="h",
                 marker_color=colors,
-                hovertemplate="%{y}: %{x:.4g}<extra></extra>",
+                hovertemplate="%{y}: %{x:.4~g}<extra></extra>",
                 name="w",
             )
         )
-        title += f"  (bias b = {float(b[0]):.4g})"
+        title += f"  (bias b = {number(b[0])})"
     else:
         names = class_names if class_names and len(class_names) == W.shape[1] else [str(k) for k in range(W.shape[1])]
         for k in range(W.shape[1]):
@@ -123,6 +230,9 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
             )
         fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickformat=scale_format(np.nanmax(np.abs(W), initial=0.0))[0])
+    if non_finite:
+        title += f"<br><sup>{non_finite:,} non-finite weights not drawn</sup>"
     return layout(
         fig, title, height=min(700, 140 + 22 * len(feature_names) * max(1, W.shape[1] // 2)), xaxis_title="weight"
     )

@@ -5,40 +5,52 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..formatting import number
 from ..summaries import displayed_units
-from .style import CLASS_COLORS, DIVERGING, layout, symmetric_range
+from .style import CLASS_COLORS, DIVERGING, layout, scale_format, symmetric_range
 
 WIDTH_LEVELS = 5  # edges are drawn in this many widths per sign (one trace each)
-POSITIVE, NEGATIVE = CLASS_COLORS[0], "#d62728"
+POSITIVE, NEGATIVE, UNDEFINED = CLASS_COLORS[0], "#d62728", "#7f7f7f"
+EDGE_COLORS = {1: POSITIVE, 0: NEGATIVE, -1: UNDEFINED}  # w ≥ 0, w < 0, NaN
 
 
 def network_graph(weights, biases, input_names=None, output_names=None, max_units=12, edge_hover=True):
-    """Nodes per layer (inputs left, outputs right); edge i→j coloured blue (w > 0) or red (w < 0), width ∝ |w|.
+    """Nodes per layer (inputs left, outputs right, unit 1 at the top of each, as row 1 of the weight heatmap);
+    edge i→j coloured blue (w > 0) or red (w < 0), width ∝ |w|; NaN edges grey.
 
     Node colour is its bias. Layers wider than ``max_units`` show an even spread of their units
-    and the title says how many. ``edge_hover`` adds an invisible marker per edge whose hover gives
-    the weight (leave it out for a static picture: it is most of the figure's points).
+    and the subtitle says how many. Units are numbered from 1 and weight layers too (W1 joins the
+    inputs to hidden 1), as on the page. ``edge_hover`` adds an invisible marker per edge whose
+    hover gives the weight (leave it out for a static picture: it is most of the figure's points).
+    Widths and colours follow a robust scale, so one huge weight does not make all others vanish.
     """
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
+    names = [_layer_name(layer, len(sizes)) for layer in range(len(sizes))]
     shown = [displayed_units(n, max_units) for n in sizes]
     pos = [{u: (layer, _y(i, len(units))) for i, u in enumerate(units)} for layer, units in enumerate(shown)]
-    w_max = max(float(np.abs(W).max()) if W.size else 0.0 for W in weights) or 1.0
-    segments = {}  # (sign, level) -> xs, ys
+    labels = [
+        _unit_labels(layer, n, units, names, input_names, output_names)
+        for layer, (n, units) in enumerate(zip(sizes, shown, strict=True))
+    ]
+    edge_weights = [np.asarray(W, dtype=float)[np.ix_(shown[l], shown[l + 1])] for l, W in enumerate(weights)]
+    w_max = symmetric_range(np.concatenate([W.ravel() for W in edge_weights]))[1]
+    segments = {}  # (kind, level) -> xs, ys; kind 1: w ≥ 0, 0: w < 0, -1: NaN
     hover_x, hover_y, hover_text = [], [], []
-    for l, W in enumerate(weights):
-        for i in shown[l]:
-            for j in shown[l + 1]:
-                w = W[i, j]
-                level = min(WIDTH_LEVELS - 1, int(abs(w) / w_max * WIDTH_LEVELS))
-                xs, ys = segments.setdefault((w >= 0, level), ([], []))
+    for l, W in enumerate(edge_weights):
+        with np.errstate(invalid="ignore"):
+            levels = np.minimum(WIDTH_LEVELS - 1, np.nan_to_num(np.abs(W) / w_max * WIDTH_LEVELS)).astype(int)
+            kinds = np.where(np.isnan(W), -1, (W >= 0).astype(int))
+        for a, i in enumerate(shown[l]):
+            for c, j in enumerate(shown[l + 1]):
+                xs, ys = segments.setdefault((int(kinds[a, c]), int(levels[a, c])), ([], []))
                 (x0, y0), (x1, y1) = pos[l][i], pos[l + 1][j]
                 xs += [x0, x1, None]
                 ys += [y0, y1, None]
                 hover_x.append(0.5 * (x0 + x1))
                 hover_y.append(0.5 * (y0 + y1))
-                hover_text.append(f"W{l + 1}[{i}, {j}] = {w:.4g}")
+                hover_text.append(f"W{l + 1}: {labels[l][i]} → {labels[l + 1][j]}<br>w = {number(W[a, c])}")
     fig = go.Figure()
-    for (positive, level), (xs, ys) in sorted(segments.items()):
+    for (kind, level), (xs, ys) in sorted(segments.items()):
         fig.add_trace(
             go.Scatter(
                 x=xs,
@@ -46,7 +58,7 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
                 mode="lines",
                 hoverinfo="skip",
                 showlegend=False,
-                line={"color": POSITIVE if positive else NEGATIVE, "width": 0.5 + 1.5 * level},
+                line={"color": EDGE_COLORS[kind], "width": 0.5 + 1.5 * level},
                 opacity=0.35 + 0.13 * level,
             )
         )
@@ -62,19 +74,17 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
                 showlegend=False,
             )
         )
-    node_x, node_y, node_color, node_text = [], [], [], []
+    node_x, node_y, node_bias, node_text = [], [], [], []
     for layer, units in enumerate(shown):
         for u in units:
             x, y = pos[layer][u]
             node_x.append(x)
             node_y.append(y)
             b = float(biases[layer - 1][u]) if layer > 0 else 0.0
-            node_color.append(b)
-            node_text.append(
-                _node_label(layer, u, len(sizes), input_names, output_names)
-                + (f"<br>bias {b:.4g}" if layer > 0 else "")
-            )
-    cmin, cmax = symmetric_range(np.array(node_color))
+            node_bias.append(b)
+            node_text.append(labels[layer][u] + (f"<br>bias {number(b)}" if layer > 0 else ""))
+    cmin, cmax = symmetric_range(np.array(node_bias))
+    colorbar_format, _ = scale_format(cmax)
     fig.add_trace(
         go.Scatter(
             x=node_x,
@@ -84,35 +94,51 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
             hoverinfo="text",
             showlegend=False,
             marker={
+                # huge biases saturate; NaN ones are drawn at zero (white) and say NaN in the hover
                 "size": 16,
-                "color": node_color,
+                "color": np.nan_to_num(np.clip(node_bias, cmin, cmax)),
                 "colorscale": DIVERGING,
                 "cmin": cmin,
                 "cmax": cmax,
                 "line": {"width": 1, "color": "#444"},
-                "colorbar": {"title": "bias", "thickness": 10},
+                "colorbar": {"title": "bias", "thickness": 10, "tickformat": colorbar_format},
             },
         )
     )
     fig.update_xaxes(visible=False, range=[-0.4, len(sizes) - 0.6])
     fig.update_yaxes(visible=False, range=[-0.08, 1.08])
-    cut = [f"layer {k}: {len(s)} of {n}" for k, (s, n) in enumerate(zip(shown, sizes, strict=True)) if len(s) < n]
+    cut = [_cut_note(name, len(s), n) for name, s, n in zip(names, shown, sizes, strict=True) if len(s) < n]
     title = "Network: blue w > 0, red w < 0, width ∝ |w|"
     if cut:
-        title += "<br><sup>showing " + ", ".join(cut) + " units</sup>"
+        title += "<br><sup>showing " + ", ".join(cut) + "</sup>"
     for layer, n in enumerate(sizes):
-        name = "input" if layer == 0 else "output" if layer == len(sizes) - 1 else f"hidden {layer}"
-        fig.add_annotation(x=layer, y=1.06, text=f"{name} ({n})", showarrow=False, font={"size": 11})
+        fig.add_annotation(x=layer, y=1.06, text=f"{names[layer]} ({n})", showarrow=False, font={"size": 11})
     return layout(fig, title, height=380)
 
 
+def _cut_note(name, shown, n):
+    """How many units of a layer are drawn: 12 of 64 inputs, 12 of 100 in hidden 1, 12 of 20 outputs."""
+    return f"{shown} of {n} {name}s" if name in ("input", "output") else f"{shown} of {n} in {name}"
+
+
 def _y(i, n):
-    return 0.5 if n == 1 else i / (n - 1)
+    """Height of the i-th of n nodes: the first at the top, as row 1 of a heatmap and the first bar."""
+    return 0.5 if n == 1 else 1 - i / (n - 1)
 
 
-def _node_label(layer, unit, n_layers, input_names, output_names):
+def _layer_name(layer, n_layers):
+    return "input" if layer == 0 else "output" if layer == n_layers - 1 else f"hidden {layer}"
+
+
+def _unit_labels(layer, n, units, names, input_names, output_names):
+    """{unit: name} for the drawn ``units`` of a layer of n, numbered from 1: "x1" (a feature) or "input 3",
+    "hidden 2 unit 5", "output setosa", "output P(1)" (binary: the one output is P(second class))."""
     if layer == 0:
-        return input_names[unit] if input_names and unit < len(input_names) else f"input {unit}"
-    if layer == n_layers - 1:
-        return f"output {output_names[unit]}" if output_names and unit < len(output_names) else f"output {unit}"
-    return f"hidden {layer}, unit {unit}"
+        named = input_names is not None and len(input_names) == n
+        return {u: str(input_names[u]) if named else f"input {u + 1}" for u in units}
+    if layer == len(names) - 1 and output_names is not None:
+        if len(output_names) == n:
+            return {u: f"output {output_names[u]}" for u in units}
+        if n == 1 and len(output_names) == 2:
+            return {0: f"output P({output_names[1]})"}
+    return {u: f"{names[layer]} unit {u + 1}" for u in units}

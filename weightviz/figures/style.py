@@ -1,12 +1,15 @@
-"""Shared look: colours, margins, and the thinning of long series before they are sent to a browser."""
+"""Shared look: colours, margins, legends, axes for huge or empty data, and thinning before a browser sees data."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 TRAIN_COLOR, TEST_COLOR, BATCH_COLOR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
 INIT_COLOR = "rgba(120,120,120,0.45)"
 DIVERGING = "RdBu"  # negative red, positive blue, zero white
+NAN_COLOR = "#000000"  # NaN cells of a heatmap: a colour the diverging scale never uses
 CLASS_COLORS = (
     "#1f77b4",
     "#ff7f0e",
@@ -21,22 +24,74 @@ CLASS_COLORS = (
 )
 LAYER_COLORS = CLASS_COLORS
 MAX_POINTS = 1000  # a line chart never carries more points than this per trace
+MAX_SCATTER = 2000  # a scatter never draws more data points than this per set (train, test)
+HUGE = 1e4  # from here on (in absolute value) colourbars and hovers use scientific notation
+NO_STEPS = "No steps yet: press Step or Play"
+# The legend sits in rows between the title and the plot; rows are counted for a chart this wide (half
+# the page at a 1024 px window) so the figure grows by the rows instead of squeezing the plot.
+LEGEND_WIDTH, LEGEND_ROW, SUBTITLE_LINE = 320, 22, 14
 
 
 def layout(fig, title=None, height=320, **extra):
-    """Apply the common layout (compact margins, horizontal legend) and return the figure.
+    """Apply the common layout (compact margins, horizontal legend above the plot) and return the figure.
 
+    Whatever follows the first ``<br>`` of ``title`` becomes its subtitle (notes such as "2,000 of
+    79,200 points shown"; plotly cuts off a title of several lines anchored at the top). The top
+    margin holds the title, the subtitle's lines and the legend's rows; the figure grows by what
+    they take beyond one title line and one legend row, so the plot keeps its height.
     No template: Streamlit's own chart theme styles the figures in the app, and a template costs ~6 ms.
     """
+    main, _, note = (title or "").partition("<br>")
+    note = note.replace("<sup>", "").replace("</sup>", "")
+    rows = legend_rows(fig, extra.get("showlegend"))
+    top = (32 + SUBTITLE_LINE * (note.count("<br>") + 1 if note else 0) if main else 10) + (
+        LEGEND_ROW * rows + 12 if rows else 0
+    )
+    base_top = 75 if main else 40  # what one title line and one legend row used to take
+    title_layout = None
+    if main:
+        title_layout = {"text": main, "font": {"size": 14}, "y": 0.98, "yanchor": "top"}
+        if note:
+            title_layout["subtitle"] = {"text": note, "font": {"size": 11}}
     fig.update_layout(
-        title={"text": title, "font": {"size": 14}, "y": 0.98, "yanchor": "top"} if title else None,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 75 if title else 40, "b": 10},
-        # the legend sits in a row of its own between the title and the plot
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0, "font": {"size": 11}},
+        title=title_layout,
+        height=height + max(0, top - base_top),
+        margin={"l": 10, "r": 10, "t": max(top, base_top), "b": 10},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "font": {"size": 11},
+        },
         **extra,
     )
     return fig
+
+
+def legend_rows(fig, showlegend=None, width=LEGEND_WIDTH):
+    """How many rows the horizontal legend takes in a chart ``width`` px wide (0 when there is none).
+
+    Entries fill rows left to right; entries sharing a ``legendgroup`` stack in a column of their
+    own (plotly's layout of groups in a horizontal legend), so a row of groups is as tall as its
+    largest group.
+    """
+    if showlegend is False:
+        return 0
+    entries = [(t.legendgroup, t.name) for t in fig.data if t.name and t.showlegend is not False]
+    if not entries or (len(entries) == 1 and showlegend is not True):  # plotly hides a one-entry legend
+        return 0
+    groups = {}  # group -> names; ungrouped entries are groups of one
+    for i, (group, name) in enumerate(entries):
+        groups.setdefault(group if group else f"#{i}", []).append(name)
+    rows, used, tallest = 0, 0.0, 0
+    for names in groups.values():
+        item = 44 + 6.2 * max(len(name) for name in names)  # symbol and gap, then ~6.2 px a character at 11 px
+        if used and used + item > width:
+            rows, used, tallest = rows + tallest, 0.0, 0
+        used, tallest = used + item, max(tallest, len(names))
+    return rows + tallest
 
 
 def thin(steps, *columns, max_points=MAX_POINTS):
@@ -48,8 +103,68 @@ def thin(steps, *columns, max_points=MAX_POINTS):
     return (steps[index], *(c[index] for c in columns))
 
 
-def symmetric_range(M):
-    """(−m, m) with m = max |M| (1 if M is all zero or empty): keeps zero white on a diverging scale."""
-    finite = np.abs(M[np.isfinite(M)]) if np.size(M) else np.empty(0)
-    m = float(finite.max()) if finite.size else 0.0
-    return (-m, m) if m > 0 else (-1.0, 1.0)
+def sample_rows(n, max_points=MAX_SCATTER, seed=0):
+    """Indices of at most ``max_points`` of ``n`` rows: all of them, or a seeded random subset in order."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))
+
+
+def shown_note(parts):
+    """A subtitle line ``"train: 2,000 of 79,200 shown"`` for each (name, shown, total) subsampled, or ``""``."""
+    cut = [f"{name}: {shown:,} of {total:,} shown" for name, shown, total in parts if shown < total]
+    return ("<br><sup>" + "<br>".join(cut) + "</sup>") if cut else ""
+
+
+def symmetric_range(M, percentile=99.0, spread=100.0):
+    """(−m, m) for a diverging scale centred on zero (zero stays white).
+
+    m = max |M| over finite values, unless that maximum is more than ``spread`` times the
+    ``percentile`` of the nonzero |M| (one weight of 1e154 among weights near 1): then m is that
+    percentile and the extreme values saturate at the ends of the scale instead of turning every
+    other cell white. (−1, 1) when nothing is finite and nonzero.
+    """
+    a = np.abs(np.asarray(M, dtype=float)).ravel()
+    a = a[np.isfinite(a) & (a > 0)]
+    if not a.size:
+        return (-1.0, 1.0)
+    m = float(a.max())
+    robust = float(np.percentile(a, percentile, method="lower"))
+    if m > spread * robust:
+        m = robust
+    return (-m, m)
+
+
+def scale_format(m):
+    """d3 formats (colourbar ticks, hover) for values up to ``m`` in size: scientific notation when huge or tiny."""
+    if m >= HUGE or 0 < m < 1e-3:
+        return ".2~e", ".3~e"
+    return None, ".4~g"
+
+
+def log_axis(values):
+    """Properties of a log y axis over ``values`` (finite, positive ones) that labels decades only.
+
+    Over a decade or more, one label per decade (every k-th decade past six), written as powers of
+    ten, with unlabelled minor ticks at 2…9; plotly's own choice there labels every digit
+    ("1 9 8 7 6 …"). Under a decade plotly's full-value linear ticks are kept.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    axis = {"type": "log", "exponentformat": "power"}
+    if v.size:
+        span = math.log10(v.max()) - math.log10(v.min())
+        if span >= 1:
+            axis |= {"dtick": max(1, math.ceil(span / 6)), "tick0": 0, "minor": {"dtick": "D1", "ticks": "inside"}}
+    return axis
+
+
+def note_if_no_steps(fig, steps):
+    """Say in the middle of an empty chart why it is empty (no step beyond 0 recorded yet)."""
+    if len(steps) == 0 or int(np.max(steps)) <= 0:
+        fig.add_annotation(
+            x=0.5, y=0.5, xref="paper", yref="paper", text=NO_STEPS, showarrow=False, font={"size": 13, "color": "grey"}
+        )
+        fig.update_xaxes(range=[0, 10])
+        return True
+    return False
