@@ -218,3 +218,31 @@ def test_compact_table_keeps_values_in_less_memory():
     b = datasets.from_csv(df, target="label", seed=3)
     np.testing.assert_allclose(a.X_train, b.X_train, atol=1e-5)
 
+
+@pytest.mark.parametrize("sep", ["\t", "|"])
+def test_tab_and_bar_separated_files_become_the_right_features_and_target(sep):
+    rows = [(f"{1 + i / 8:.3f}", f"{-20 + 3 * i}", "small" if i % 3 else "large") for i in range(15)]
+    text = sep.join(["length (cm)", "weight", "size"]) + "\n" + "".join(sep.join(r) + "\n" for r in rows)
+    ds = datasets.from_csv(text.encode(), target="size", standardize=False, test_fraction=0.2)
+    assert ds.feature_names == ["length (cm)", "weight"] and ds.target_name == "size"
+    assert ds.task == "binary" and ds.class_names == ["large", "small"]
+    X = np.vstack([ds.X_train, ds.X_test])
+    y = np.concatenate([ds.y_train, ds.y_test])
+    order = np.argsort(X[:, 1])
+    np.testing.assert_allclose(X[order], [[1 + i / 8, -20 + 3 * i] for i in range(15)], rtol=1e-12)
+    assert y[order].tolist() == [0.0 if i % 3 == 0 else 1.0 for i in range(15)]
+
+
+CLASSIFICATION = ["moons", "circles", "xor", "spiral", "blobs", "iris", "wine", "breast_cancer", "digits"]
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION)
+def test_every_class_is_split_in_proportion(name):
+    """Stratified: each class puts test_fraction of its rows (rounded) into the test set, whatever its size."""
+    ds = datasets.load(name, seed=3)
+    assert ds.task in ("binary", "multiclass")
+    y = np.concatenate([ds.y_train, ds.y_test])
+    share = len(ds.y_test) / len(y)
+    for c in np.unique(y):
+        in_test, total = int((ds.y_test == c).sum()), int((y == c).sum())
+        assert abs(in_test - share * total) <= 1, (c, in_test, total)
