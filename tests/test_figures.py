@@ -383,3 +383,47 @@ def test_scatter_figures_draw_a_few_thousand_points_of_a_huge_dataset():
     small = datasets.load("moons")
     fig = figures.decision_boundary(MLP(small.layer_sizes([4]), task="binary"), small)
     assert fig.layout.title.subtitle.text is None  # everything drawn: nothing to say
+
+
+def _strings(obj):
+    """Every string in a figure's decoded JSON (titles, ticks, legend names, hover templates, text)."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _strings(value)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            yield from _strings(value)
+    elif isinstance(obj, np.ndarray) and obj.dtype == object:
+        yield from _strings(obj.tolist())
+
+
+HOSTILE = ["<b>bold</b>", "<a href='https://example.com'>link</a>", "a & b %{fake}"]
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_user_names_show_as_written_in_every_figure(task):
+    """Plotly renders <b>, <a href>, <br> and entities in any text: a CSV column or class name must not."""
+    rng = np.random.default_rng(0)
+    n_classes = {"binary": 2, "multiclass": 3, "regression": 0}[task]
+    rows = [f"{rng.normal():.3f},{rng.normal():.3f},{['x', 'y', 'z'][i % max(n_classes, 1)]}" for i in range(60)]
+    if task == "regression":
+        rows = [r.rsplit(",", 1)[0] + f",{rng.normal():.3f}" for r in rows]
+    header = ",".join(f'"{h}"' for h in (HOSTILE[0], HOSTILE[1], HOSTILE[2]))
+    ds = datasets.from_csv(("\n".join([header, *rows]) + "\n").encode())
+    if task != "regression":  # class names are hostile too
+        ds.class_names = HOSTILE[: len(ds.class_names)]
+    model = MLP(ds.layer_sizes((4,)), task=ds.task, seed=0)
+    linear = MLP(ds.layer_sizes(), task=ds.task, seed=0)
+    figs = [
+        figures.data_view(model, ds),
+        figures.network_graph(model.weights, model.biases, ds.feature_names, ds.class_names),
+        figures.matrix_heatmap(model.weights[0], "W1", row_labels=ds.feature_names),
+        figures.linear_weights(linear.weights[0], linear.biases[0], ds.feature_names, ds.class_names),
+    ]
+    for fig in figs:
+        texts = list(_strings(fig.to_plotly_json()))
+        assert not any("<b>bold" in t or "<a href" in t or "%{fake}" in t or "a & b" in t for t in texts)
+    every = [t for fig in figs for t in _strings(fig.to_plotly_json())]
+    assert any("&lt;b&gt;bold&lt;/b&gt;" in t for t in every)  # shown, as written

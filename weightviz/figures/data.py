@@ -6,7 +6,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..surfaces import prediction_grid
-from .style import CLASS_COLORS, MAX_SCATTER, TEST_COLOR, TRAIN_COLOR, layout, sample_rows, scale_format, shown_note
+from .style import (
+    CLASS_COLORS,
+    MAX_SCATTER,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    label,
+    labels,
+    layout,
+    sample_rows,
+    scale_format,
+    shown_note,
+)
 
 TRAIN_SYMBOL, TEST_SYMBOL = "circle", "diamond-open"
 SYMBOLS = {"train": TRAIN_SYMBOL, "test": TEST_SYMBOL}
@@ -33,6 +44,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
     same scale. At most ``max_points`` points per set are drawn (the subtitle says how many).
     """
     (xs, ys), values = prediction_grid(model, dataset, resolution)
+    x_name, y_name = labels(dataset.feature_names[:2])
     fig = go.Figure()
     task = dataset.task
     value_range = None
@@ -47,8 +59,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
                 colorscale=[[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]],
                 opacity=0.55,
                 colorbar={"title": "P(y=1)", "thickness": 12},
-                hovertemplate=f"{dataset.feature_names[0]} %{{x:.2f}}, {dataset.feature_names[1]} %{{y:.2f}}"
-                "<br>P(y=1) = %{z:.3f}<extra></extra>",
+                hovertemplate=f"{x_name} %{{x:.2f}}, {y_name} %{{y:.2f}}<br>P(y=1) = %{{z:.3f}}<extra></extra>",
             )
         )
     elif task == "multiclass":
@@ -90,7 +101,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
     note = _add_points(fig, dataset, max_points, value_range)
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
     fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, constrain="domain")
-    names = dataset.feature_names
+    names = labels(dataset.feature_names)
     title = "What the model predicts: train ●, test ◇" + note
     return layout(fig, title, height=420, xaxis_title=names[0], yaxis_title=names[1])
 
@@ -130,7 +141,7 @@ def _add_points(fig, ds, max_points=MAX_SCATTER, value_range=None):
                 )
             )
         return shown_note(counts)
-    for k, name in enumerate(ds.class_names or []):
+    for k, name in enumerate(labels(ds.class_names) or []):
         X = np.concatenate([X[y == k] for _, X, y in parts])
         part = np.concatenate([np.full(int((y == k).sum()), p, dtype=object) for p, _, y in parts])
         test = part == "test"
@@ -171,7 +182,8 @@ def fitted_curve(model, dataset, resolution=200, max_points=MAX_SCATTER):
     name = "model" if dataset.task == "regression" else "P(y=1)"
     fig.add_trace(go.Scatter(x=xs, y=curve, mode="lines", name=name, line={"color": "black", "width": 2}))
     title = "The fitted curve" + shown_note(counts)
-    return layout(fig, title, height=380, xaxis_title=dataset.feature_names[0], yaxis_title=dataset.target_name)
+    x_name, y_name = label(dataset.feature_names[0]), label(dataset.target_name)
+    return layout(fig, title, height=380, xaxis_title=x_name, yaxis_title=y_name)
 
 
 def predicted_vs_actual(model, dataset, max_points=MAX_SCATTER):
@@ -213,7 +225,7 @@ def _finite_range(*arrays):
 
 def confusion_heatmap(model, dataset):
     """Classification with many inputs: the test set's confusion matrix (rows true, columns predicted)."""
-    names = dataset.class_names or ["0", "1"]
+    names = labels(dataset.class_names) or ["0", "1"]
     k = len(names)
     pred = model.predict(dataset.X_test)
     predicted = pred.argmax(axis=1) if pred.ndim == 2 else (pred >= 0.5).astype(int)

@@ -18,6 +18,7 @@ from .style import (
     scale_format,
     symmetric_range,
 )
+from .style import labels as plain_labels
 
 MAX_SIDE = 64  # cells per side drawn; larger matrices are mean-pooled
 MAX_LABELS = 30  # up to this many rows show their names as tick text
@@ -38,7 +39,7 @@ def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None,
     zmin, zmax = symmetric_range(pooled)
     rows, cols = pooled.shape
     notes = []  # subtitle lines
-    labels = list(row_labels) if row_labels is not None and len(row_labels) == M.shape[0] else None
+    labels = plain_labels(row_labels) if row_labels is not None and len(row_labels) == M.shape[0] else None
     if (fr, fc) != (1, 1):
         title = f"{title} — mean of {fr}×{fc} blocks"
         notes.append(f"{M.shape[0]}×{M.shape[1]} shown as {rows}×{cols}")
@@ -200,6 +201,7 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
     Features run down from the first, as the heatmap's rows and the network graph's inputs do.
     """
     W = np.asarray(W, dtype=float)
+    feature_names, class_names = plain_labels(feature_names), plain_labels(class_names)
     non_finite = int((~np.isfinite(W)).sum())
     W = np.where(np.isfinite(W), W, np.nan)  # an infinite bar would leave the axis without a range
     fig = go.Figure()

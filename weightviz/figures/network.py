@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from ..formatting import number
 from ..summaries import displayed_units
 from .style import CLASS_COLORS, DIVERGING, layout, scale_format, symmetric_range
+from .style import labels as plain_labels
 
 WIDTH_LEVELS = 5  # edges are drawn in this many widths per sign (one trace each)
 POSITIVE, NEGATIVE, UNDEFINED = CLASS_COLORS[0], "#d62728", "#7f7f7f"
@@ -24,6 +25,7 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
     hover gives the weight (leave it out for a static picture: it is most of the figure's points).
     Widths and colours follow a robust scale, so one huge weight does not make all others vanish.
     """
+    input_names, output_names = plain_labels(input_names), plain_labels(output_names)
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
     names = [_layer_name(layer, len(sizes)) for layer in range(len(sizes))]
     shown = [displayed_units(n, max_units) for n in sizes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -27,6 +28,20 @@ MAX_POINTS = 1000  # a line chart never carries more points than this per trace
 MAX_SCATTER = 2000  # a scatter never draws more data points than this per set (train, test)
 HUGE = 1e4  # from here on (in absolute value) colourbars and hovers use scientific notation
 NO_STEPS = "No steps yet: press Step or Play"
+
+
+def label(name):
+    """A user-supplied name (CSV column, class) as Plotly text that shows exactly as written: Plotly renders
+    tags such as ``<b>``, ``<a href>`` and ``<br>`` and entities such as ``&amp;`` in every title, tick, legend
+    and hover, so ``&``, ``<`` and ``>`` become entities; ``%{`` would be read as a hover placeholder."""
+    return html.escape(str(name), quote=False).replace("%{", "%\u200b{")
+
+
+def labels(names):
+    """:func:`label` for each name (``None`` stays ``None``)."""
+    return None if names is None else [label(n) for n in names]
+
+
 # The legend sits in rows between the title and the plot; rows are counted for a chart this wide (half
 # the page at a 1024 px window) so the figure grows by the rows instead of squeezing the plot.
 LEGEND_WIDTH, LEGEND_ROW, SUBTITLE_LINE = 320, 22, 14
