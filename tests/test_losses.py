@@ -74,3 +74,10 @@ def test_r2_of_several_outputs_is_the_uniform_mean_of_per_output_r2(rng):
     model = MLP([3, 2], task="regression", init="normal", seed=0)
     P = model.predict(X)
     assert model.score(X, y) == pytest.approx(r2_score(y, P), rel=1e-12)
+
+
+def test_r2_of_a_constant_target_is_one_when_predicted_exactly_as_in_sklearn():
+    y = np.array([[2.0, 1.0], [2.0, 2.0], [2.0, 3.0]])  # first output constant
+    assert losses.r2_score(y.copy(), y) == 1.0
+    off = y + np.array([[0.5, 0.0]])
+    assert losses.r2_score(off, y) == pytest.approx(0.5)  # (0 + 1) / 2

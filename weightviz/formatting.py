@@ -27,6 +27,7 @@ def number(x, digits=4, signed=False):
         return "NaN"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
+    x = x + 0.0  # -0.0 (a weight the L1 step cut to zero from below) prints as 0
     sign = "+" if signed else ""
     if x != 0 and (abs(x) >= LARGE or abs(x) < SMALL):
         return f"{x:{sign}.{max(digits - 1, 0)}e}"

@@ -61,12 +61,17 @@ def softmax_cross_entropy(Z, y):
 
 
 def r2_score(pred, y):
-    """R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², averaged over outputs (as scikit-learn's uniform_average)."""
+    """R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², averaged over outputs (as scikit-learn's uniform_average).
+
+    An output whose target is constant (Σ(y − ȳ)² = 0) scores 1 when predicted exactly and 0 otherwise,
+    as scikit-learn does (``force_finite=True``).
+    """
     y = y.reshape(pred.shape).astype(float)
     ss_res = np.sum((y - pred) ** 2, axis=0)
     ss_tot = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
     safe = np.where(ss_tot > 0, ss_tot, 1.0)
-    return float(np.mean(np.where(ss_tot > 0, 1.0 - ss_res / safe, 0.0)))
+    constant = np.where(ss_res == 0, 1.0, 0.0)
+    return float(np.mean(np.where(ss_tot > 0, 1.0 - ss_res / safe, constant)))
 
 
 def binary_accuracy(prob, y):
