@@ -45,3 +45,36 @@ def test_linear_model_and_impossible_combinations():
     assert not experiment.notes(Config())
     with pytest.raises(ValueError, match="batch size of at least 2"):
         experiment.build(Config(batch_norm=True, batch_size=1))
+
+
+@pytest.mark.parametrize(
+    "schedule,option,at_1000",
+    [("cosine", "total_steps", 1000), ("step", "step_size", 100), ("exponential", "decay_steps", 100)],
+)
+def test_schedule_steps_sets_the_schedules_length(schedule, option, at_1000):
+    """S = schedule_steps: cosine reaches 0 at step S; step and exponential decay act every S/10 steps;
+    the default S = 1000 keeps the engine's own defaults (the same rates as before the field existed)."""
+    _, trainer = experiment.build(Config(schedule=schedule))
+    assert trainer.schedule_options == {option: at_1000}
+    _, short = experiment.build(Config(schedule=schedule, schedule_steps=50))
+    assert short.schedule_options == {option: 50 if schedule == "cosine" else 5}
+    assert Config(schedule_steps=50).rebuild_needed(Config())
+    if schedule == "cosine":
+        assert short.lr_at(0.03, 25) == pytest.approx(0.015) and short.lr_at(0.03, 50) == 0.0
+
+
+@pytest.mark.parametrize("steps", [0, -3, 2.5, "100"])
+def test_a_schedule_length_that_is_not_a_whole_number_of_steps_is_refused(steps):
+    with pytest.raises(ValueError, match="schedule's length"):
+        experiment.build(Config(schedule="cosine", schedule_steps=steps))
+
+
+def test_lowering_the_rate_after_a_divergence_goes_back_to_the_last_healthy_step():
+    config = Config(dataset="house_prices", hidden_sizes=(), optimizer="sgd", lr=10)
+    _, trainer = experiment.build(config)
+    diverged = trainer.run(500)
+    assert diverged.diverged
+    healthy = trainer.healthy_step()
+    experiment.apply_live(trainer, config.replace(lr=0.003))
+    assert trainer.diverged is None and trainer.step_count == healthy and trainer.lr == 0.003
+    assert not trainer.run(1000).diverged and trainer.warning() is None

@@ -109,3 +109,42 @@ def test_recording_off_records_nothing_but_trains_the_same():
     t.run(50)
     np.testing.assert_array_equal(a.params, b.params)
     assert len(t.history) == 0
+
+
+def test_near_zero_and_zero_shares_count_by_the_readme_rule():
+    """README: share near zero is |w| < 1e-3 (strict) and share exactly zero is w == 0, per layer."""
+    model = MLP([2, 2, 2], task="regression", init="zeros")
+    model.weights[0][...] = [[1e-3, -1e-3], [0.0, 9.99e-4]]  # |w| = 1e-3 is not near zero; 0 and 9.99e-4 are
+    model.weights[1][...] = [[-0.5, 0.0], [2e-4, 0.0]]
+    trainer = Trainer(model, np.ones((4, 2)), np.ones((4, 2)), memory_budget_mb=1)
+    h = trainer.history
+    assert h.column("w_near_zero_0")[0] == 0.5 and h.column("w_zero_0")[0] == 0.25
+    assert h.column("w_near_zero_1")[0] == 0.75 and h.column("w_zero_1")[0] == 0.5
+
+
+def test_truncate_forgets_every_log_after_a_step_and_keeps_even_spacing():
+    ds = datasets.xor(seed=0)
+    model = MLP(ds.layer_sizes([8, 8]), task="binary", seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, memory_budget_mb=0.25, eval_every=10)
+    trainer.run(3_000)
+    h = trainer.history
+    assert h.snapshots.stride > 1 and h.scalars.stride > 1  # thinned
+    h.truncate(1_234, params=model.params)
+    for steps in (h.steps, h.histograms("g")[0], h.snapshot_steps, h.eval_column("train_loss")[0]):
+        assert steps[-1] <= 1_234 and steps[-1] > 1_234 - 2 * max(h.scalars.stride, h.snapshots.stride, 64)
+    for step in range(1_235, 4_000):  # recording goes on from 1235 (as after a rewind)
+        h.record(step, model.params, model.grads, 0.1, 1.0, 0.0, 1.0)
+    h.flush()
+    for log in (h.scalars, h.hists, h.snapshots):
+        steps = log.steps
+        assert steps[0] == 0 and steps[-1] > 4_000 - 2 * log.stride
+        assert len(set(np.diff(steps))) == 1  # still evenly spaced
+
+
+def test_a_second_evaluation_at_the_same_step_replaces_the_first():
+    ds = datasets.moons(seed=0)
+    trainer = Trainer(MLP(ds.layer_sizes([4]), task="binary", seed=0), ds.X_train, ds.y_train, eval_every=5)
+    trainer.run(5)
+    trainer.history.record_eval(5, 1.0, 2.0, 3.0, 4.0)
+    steps, values = trainer.history.eval_column("test_loss")
+    assert list(steps) == [0, 5] and values[-1] == 2.0

@@ -157,3 +157,26 @@ def test_dropout_is_inverted_and_off_at_inference(rng):
     assert np.all(np.abs(Z_eval - 0.5) > 100 * standard_error)
     np.testing.assert_array_equal(model.forward(X), model.forward(X))  # inference draws nothing
     np.testing.assert_allclose(Z_eval, H @ model.weights[1][:, 0] + 0.5)  # and drops nothing
+
+
+def test_loss_and_grads_leaves_the_models_gradient_and_statistics(rng):
+    """model.grads holds the last training step's gradient (the page shows it): a loss query keeps it."""
+    model = MLP([3, 4, 2], task="multiclass", batch_norm=True, seed=0)
+    X, y = rng.normal(size=(9, 3)), np.arange(9) % 2
+    model.forward_backward(X, y, training=True)
+    bn = model.batch_norms[0]
+    grads, mean, var = model.grads.copy(), bn.running_mean.copy(), bn.running_var.copy()
+    for training in (False, True):
+        loss, grad_W, _ = model.loss_and_grads(X[:5], y[:5], training=training, rng=np.random.default_rng(0))
+        assert not np.allclose(grad_W[0], grads[:12].reshape(3, 4))  # a different gradient was computed ...
+        np.testing.assert_array_equal(model.grads, grads)  # ... and the step's one is still there
+        np.testing.assert_array_equal(bn.running_mean, mean)
+        np.testing.assert_array_equal(bn.running_var, var)
+
+
+def test_batch_norm_refuses_a_training_batch_of_one_row():
+    """One row has variance 0: x̂ = 0, so the output is β whatever the input and γ's gradient is 0."""
+    model = MLP([3, 4, 1], task="binary", batch_norm=True, seed=0)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        model.forward(np.ones((1, 3)), training=True)
+    assert model.forward(np.ones((1, 3))).shape == (1, 1)  # inference uses the running statistics: fine

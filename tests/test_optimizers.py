@@ -113,3 +113,31 @@ def test_soft_threshold_is_the_proximal_step_of_the_l1_penalty(rng):
         best = 0.5 * (x - w) ** 2 + t * np.abs(x)
         for v in (x + 1e-4, x - 1e-4, x + 1.0, x - 1.0, np.zeros_like(w), w):  # convex: no nearby point does better
             assert np.all(best <= 0.5 * (v - w) ** 2 + t * np.abs(v) + 1e-12)
+
+
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("cosine", {"total_steps": 0}),
+        ("cosine", {"total_steps": -5}),
+        ("cosine", {"total_steps": float("inf")}),
+        ("cosine", {"min_lr": -0.1}),
+        ("cosine", {"min_lr": float("nan")}),
+        ("step", {"step_size": 0}),
+        ("step", {"gamma": -0.5}),
+        ("step", {"step_size": "10"}),
+        ("exponential", {"decay_steps": 0}),
+        ("exponential", {"decay_rate": 0}),
+    ],
+)
+def test_schedule_options_that_cannot_work_are_refused_by_name(name, options):
+    """A length of 0 used to raise ZeroDivisionError at the first step (or at construction)."""
+    (option,) = options
+    with pytest.raises(ValueError, match=f"{name} schedule's {option} must be"):
+        optimizers.schedule(name, **options)
+
+
+def test_cosine_ends_at_min_lr_and_stays_there():
+    cos = optimizers.schedule("cosine", total_steps=10)
+    assert [cos(0.5, t) for t in (10, 11, 10_000)] == [0.0, 0.0, 0.0]
+    assert cos(0.5, 9) > 0

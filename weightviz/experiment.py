@@ -9,16 +9,27 @@ rate and regularisation change mid-run); any other change builds a new model.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 
 from . import datasets
 from .model import MLP
-from .trainer import Trainer
+from .trainer import Trainer, short
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 512
 LIVE_FIELDS = ("lr", "l1", "l2")
 CSV = "csv"  # the dataset name of an uploaded table
+MAX_SCHEDULE_STEPS = 10_000_000
+# The options Config.schedule_steps = S gives each schedule: cosine reaches its minimum (0) at step S;
+# step decay halves the rate every S/10 steps and exponential decay multiplies it by 0.96 every S/10
+# steps (ten times over S). S = 1000 gives the engine's defaults: total_steps 1000, 100 and 100.
+SCHEDULE_LENGTH = {
+    "constant": lambda S: {},
+    "step": lambda S: {"step_size": max(1, S // 10)},
+    "exponential": lambda S: {"decay_steps": max(1, S // 10)},
+    "cosine": lambda S: {"total_steps": S},
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class Config:
     optimizer: str = "adam"
     lr: float = 0.03
     schedule: str = "constant"
+    schedule_steps: int = 1000  # the schedule's length S, see SCHEDULE_LENGTH (changing it builds a new run)
     batch_size: int = 32
     l1: float = 0.0
     l2: float = 0.0
@@ -110,6 +122,14 @@ def build(config, dataset=None):
     """
     if config.batch_norm and config.hidden_sizes and config.batch_size < 2:
         raise ValueError("batch norm normalises over a batch: use a batch size of at least 2")
+    steps = config.schedule_steps
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= MAX_SCHEDULE_STEPS:
+        shown = short(steps) if isinstance(steps, numbers.Real) else repr(steps)
+        raise ValueError(
+            f"the schedule's length must be a whole number of steps from 1 to {short(MAX_SCHEDULE_STEPS)}, got {shown}"
+        )
+    if config.schedule not in SCHEDULE_LENGTH:
+        raise ValueError(f"unknown schedule {config.schedule!r}; choose one of {', '.join(SCHEDULE_LENGTH)}")
     ds = dataset if dataset is not None else load_dataset(config)
     hidden = config.hidden_sizes
     model = MLP(
@@ -134,6 +154,7 @@ def build(config, dataset=None):
         X_test=ds.X_test,
         y_test=ds.y_test,
         schedule=config.schedule,
+        schedule_options=SCHEDULE_LENGTH[config.schedule](int(steps)),
     )
     return ds, trainer
 
@@ -141,7 +162,8 @@ def build(config, dataset=None):
 def apply_live(trainer, config):
     """Carry the live fields (learning rate, penalties) of ``config`` over to a running trainer.
 
-    A run that diverged goes on from its last finite weights once the learning rate changes.
+    A run that diverged goes back to its last healthy step (``Trainer.recover``: the steps after it are
+    dropped) and on from there once the learning rate changes.
     """
     if trainer.diverged is not None and float(config.lr) != trainer.lr:
         trainer.recover(config.lr)

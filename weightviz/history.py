@@ -9,11 +9,14 @@ Four logs, each a :class:`ThinningLog` with its share of one memory budget (64 M
   together; healthy near 1e-3), and the norms of the biases and their gradient;
 - ``hists``: every step, ``bins`` equal-width bins of W_l and of its gradient between that step's
   min and max (the range is stored with the counts);
-- ``snapshots``: full float32 copies of all parameters and their gradients;
-- ``evals``: train and test loss and metric on the whole sets, at evaluation steps.
+- ``snapshots``: full float32 copies of all parameters and their gradients (a trainer stops a run
+  before any value passes ±1e30, so none reads ∞);
+- ``evals``: train and test loss and metric at evaluation steps (on at most 5 000 rows of each set:
+  see ``Trainer.eval_rows``); a second evaluation at the same step replaces the first.
 
 When a log is full it keeps every other row and records at twice the stride from then on, so a
 100 000-step run still covers its whole length evenly, and row 0 (the initial state) always stays.
+``truncate(step)`` forgets every row after ``step`` (a trainer rewinding to it), keeping the spacing.
 
 Recording is cheap because it is deferred: a step only copies the parameters and gradients into
 a block buffer; when the block is full (or anything is read) the statistics of the whole block
@@ -74,6 +77,12 @@ class ThinningLog:
         for name, r in rows.items():
             self.data[name][self.n : end] = r[due]
         self.n = end
+
+    def truncate(self, step, count=None):
+        """Forget the rows after ``step``. ``count``: offers made up to ``step`` (a log offered one row per
+        step from step 0 has made ``step + 1``), so the stride stays aligned; by default the next offer is kept."""
+        self.n = int(np.searchsorted(self.steps, step, side="right"))
+        self._count = self.n * self.stride if count is None else int(count)
 
     def append(self, step, **values):
         """Store a row (after a True ``offer``)."""
@@ -214,8 +223,26 @@ class History:
             self.flush()
 
     def record_eval(self, step, train_loss, test_loss, train_metric, test_metric):
-        if self.evals.offer():
-            self.evals.append(step, values=[train_loss, test_loss, train_metric, test_metric])
+        """Record an evaluation; a second one at the same step replaces the first."""
+        values = [train_loss, test_loss, train_metric, test_metric]
+        if self.evals.n and self.evals.steps[-1] == step:
+            self.evals.data["values"][self.evals.n - 1] = values
+        elif self.evals.offer():
+            self.evals.append(step, values=values)
+
+    def truncate(self, step, params=None):
+        """Forget everything recorded after ``step`` (scalars, histograms, snapshots, evaluations) to go on
+        from there. ``params``, the flat parameters at ``step``, are what the next update ratio compares
+        with (without them its first ratio is NaN)."""
+        self.flush()
+        for log in (self.scalars, self.hists, self.snapshots):  # offered one row per step since step 0
+            log.truncate(step, count=step + 1)
+        self.evals.truncate(step)
+        self._last_weights, self._last_norms = None, np.full(len(self.weight_shapes), np.nan)
+        if params is not None:
+            W = np.asarray(params, dtype=np.float64)[None, : self.n_weights]
+            self._last_weights = W[0].copy()
+            self._last_norms = layer_stats(W, self.offsets, counts=False)["norm"][0]
 
     def flush(self):
         """Turn the pending block into statistics, histograms and snapshots (vectorised over its steps)."""

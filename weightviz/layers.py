@@ -96,7 +96,14 @@ class BatchNorm:
         self.running_var = np.ones_like(gamma)
 
     def forward(self, X, training=False, rng=None):
+        """Training mode needs at least 2 rows: one row has variance 0, so x̂ = 0, Y = β, dγ = 0 and the
+        running variance shrinks towards 0 (ValueError instead of silently computing that)."""
         if training:
+            if len(X) < 2:
+                raise ValueError(
+                    f"batch norm in training mode needs a batch of at least 2 rows, got {len(X)}: "
+                    "one row has no variance to normalise by"
+                )
             mean, var = X.mean(axis=0), X.var(axis=0)
             self.running_mean += self.momentum * (mean - self.running_mean)
             self.running_var += self.momentum * (var - self.running_var)

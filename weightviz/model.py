@@ -159,9 +159,18 @@ class MLP:
         By default the model is in inference mode (no dropout, batch norm uses running statistics),
         so the loss is a deterministic function of the weights. ``training=True`` uses batch
         statistics and draws dropout masks from ``rng``.
+
+        Whatever the last training step left stays as it was: ``model.grads`` (the gradient a page shows
+        as the last step's) and the batch-norm running statistics are saved first and restored after.
         """
-        loss = self.forward_backward(X, y, training, rng)
-        return loss, [g.copy() for g in self.grad_weights], [g.copy() for g in self.grad_biases]
+        kept = self.grads.copy(), [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.batch_norms]
+        try:
+            loss = self.forward_backward(X, y, training, rng)
+            return loss, [g.copy() for g in self.grad_weights], [g.copy() for g in self.grad_biases]
+        finally:
+            self.grads[...] = kept[0]
+            for bn, (mean, var) in zip(self.batch_norms, kept[1], strict=True):
+                bn.running_mean[...], bn.running_var[...] = mean, var
 
     def _check_input(self, X):
         X = np.asarray(X, dtype=float)

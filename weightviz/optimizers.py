@@ -7,9 +7,13 @@ array): the L1 proximal step scales its threshold by it. Conventions follow PyTo
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
 
 import numpy as np
+
+from .health import short
 
 
 class SGD:
@@ -134,24 +138,44 @@ def exponential(lr0, t, decay_rate=0.96, decay_steps=100):
 
 
 def cosine(lr0, t, total_steps=1000, min_lr=0.0):
-    """η_t = η_min + ½(η₀ − η_min)(1 + cos(π·min(t, T)/T)), T = total_steps; then η_min."""
+    """η_t = η_min + ½(η₀ − η_min)(1 + cos(π·min(t, T)/T)), T = total_steps; then η_min (0 by default:
+    from step T on the weights no longer change, which ``Trainer.warning()`` says)."""
     progress = min(t, total_steps) / total_steps
     return min_lr + 0.5 * (lr0 - min_lr) * (1.0 + math.cos(math.pi * progress))
 
 
 SCHEDULES = {"constant": constant, "step": step_decay, "exponential": exponential, "cosine": cosine}
+# What each schedule option must be: (test, what it must be). A zero length would divide by zero.
+SCHEDULE_OPTIONS = {
+    "step_size": (lambda v: v > 0, "a positive number of steps"),
+    "decay_steps": (lambda v: v > 0, "a positive number of steps"),
+    "total_steps": (lambda v: v > 0, "a positive number of steps"),
+    "gamma": (lambda v: v > 0, "a positive factor"),
+    "decay_rate": (lambda v: v > 0, "a positive factor"),
+    "min_lr": (lambda v: v >= 0, "a learning rate ≥ 0"),
+}
 
 
 def schedule(name, **options):
-    """The schedule ``name`` with its options bound: ``schedule("step", gamma=0.1)(lr0, t)``."""
+    """The schedule ``name`` with its options bound: ``schedule("step", gamma=0.1)(lr0, t)``.
+
+    ValueError, naming the option, for an unknown name or option, or a value that is not a finite
+    number allowed by ``SCHEDULE_OPTIONS`` (a length of 0 steps, a negative factor, NaN, ∞).
+    """
     try:
         fn = SCHEDULES[name]
     except KeyError:
         raise ValueError(f"unknown schedule {name!r}; choose one of {', '.join(SCHEDULES)}") from None
     try:
-        fn(1.0, 0, **options)  # reject unknown options now, not at the first step
+        inspect.signature(fn).bind(1.0, 0, **options)  # reject unknown options now, not at the first step
     except TypeError:
         raise ValueError(f"schedule {name!r} takes no option among {', '.join(sorted(options))}") from None
+    for option, value in options.items():
+        allowed, must_be = SCHEDULE_OPTIONS[option]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"the {name} schedule's {option} must be {must_be}, got {value!r}")
+        if not (math.isfinite(value) and allowed(value)):
+            raise ValueError(f"the {name} schedule's {option} must be {must_be}, got {short(value)}")
     return lambda lr0, t: fn(lr0, t, **options)
 
 

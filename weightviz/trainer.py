@@ -1,25 +1,47 @@
-"""The Trainer: one optimisation step at a time, everything recorded, divergence caught.
+"""The Trainer: one optimisation step at a time, everything recorded, divergence caught and undone.
 
-A step runs in a fixed order: batch → forward → loss → backward → penalty → clip → update → L1
-proximal step → check → record. The objective is
+A step runs in a fixed order: batch → forward → loss → backward → penalty → check the loss →
+smoothed loss (keep the weights if healthy) → L2 gradient → clip → check the gradient → update →
+L1 proximal step → check the weights → record → evaluate. The objective is
 
     mean data loss + l1·Σ|w| + (l2/2)·Σw²      (weights only, never biases)
 
 with the L2 part in the gradient and the L1 part as a soft-threshold after the update (see
 ``regularizers``). The same model configuration, data and seed give bit-identical weights.
+
+Divergence: a step whose objective, applied gradient norm or any weight leaves [−LIMIT, LIMIT]
+(LIMIT = 1e30; NaN counts as outside) is undone and training stops with a :class:`Diverged`. The
+bound sits well inside float32 (max ≈ 3.4e38), the precision of the snapshots and figures, so a run
+is stopped before anything it recorded reads ∞; no sane run comes near it (the data are
+standardised: even a target in the millions gives losses near 1e12).
+
+Health (``health``): the smoothed loss ŝ_t decides which weights were still healthy (ŝ_t within 10×
+of the best so far, or no worse than at the start) and when to warn that the loss is blowing up.
+The trainer keeps an exact float64 copy of the last healthy weights (gradients and batch-norm
+statistics too) at no extra cost: the copy that can undo a step becomes it by swapping buffers.
+``rewind(healthy_step())`` goes back there; ``recover(lr)`` does it after a divergence.
+
+Evaluation: train and test loss and metric are measured on a fixed sample of ``EVAL_ROWS`` rows of
+each set when the set is larger (drawn once, from the seed), so their cost does not grow with the
+data (see ``eval_rows``).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import optimizers, regularizers
+from . import health, optimizers, regularizers
+from .formatting import number
+from .health import EXPLODING, LIMIT, Diverged, short
 from .history import History
 
-EXPLODING = 1e3  # loss growth over the first step's loss that earns a warning before it overflows
+__all__ = ["Trainer", "StepResult", "View", "Diverged", "EXPLODING", "LIMIT", "EVAL_ROWS", "short"]
+
+EVAL_ROWS = 5_000  # train and test loss are measured on a fixed sample of this many rows of a larger set
 
 
 @dataclass(frozen=True)
@@ -45,32 +67,22 @@ class View:
     live: bool
 
 
-@dataclass(frozen=True)
-class Diverged:
-    """Training stopped at ``step`` because ``what`` stopped being finite; the weights of ``step − 1`` are kept."""
+class _State:
+    """An exact copy of the trainer's state after ``step`` updates: flat parameters and gradients, and
+    (running mean, running variance) of each batch-norm layer. (A plain class: one is made every step.)"""
 
-    step: int
-    what: str
-    lr: float
-    diverged: bool = True
+    __slots__ = ("step", "params", "grads", "bn_stats")
 
-    @property
-    def message(self):
-        return (
-            f"Training diverged at step {self.step}: the {self.what} became infinite or NaN "
-            f"(learning rate {self.lr:g}). The weights after step {self.step - 1} and the whole history "
-            "are kept; lower the learning rate to go on from them, or reset."
-        )
-
-    def __str__(self):
-        return self.message
+    def __init__(self, step, params, grads, bn_stats):
+        self.step, self.params, self.grads, self.bn_stats = step, params, grads, bn_stats
 
 
 class Trainer:
     """Trains ``model`` on (X, y) with mini-batches drawn by ``np.random.default_rng(seed)``.
 
     ``trainer.step()`` applies one update and returns a :class:`StepResult` (or :class:`Diverged`);
-    ``trainer.run(n)`` applies up to n; ``trainer.history`` holds what was recorded.
+    ``trainer.run(n)`` applies up to n; ``trainer.history`` holds what was recorded (nothing with
+    ``record=False``; evaluation still runs every ``eval_every`` steps into ``last_eval``).
     """
 
     def __init__(
@@ -101,30 +113,41 @@ class Trainer:
         self.X, self.y = _check_data(model, X, y, "training")
         has_test = X_test is not None and len(X_test) > 0
         self.X_test, self.y_test = _check_data(model, X_test, y_test, "test") if has_test else (None, None)
-        if lr <= 0 or not math.isfinite(lr):
-            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+        _check_rate(lr)
         if l1 < 0 or l2 < 0:
-            raise ValueError(f"penalty strengths must be ≥ 0, got l1={l1}, l2={l2}")
+            raise ValueError(f"penalty strengths must be ≥ 0, got l1={short(l1)}, l2={short(l2)}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.optimizer_name, self.optimizer_options = optimizer, dict(optimizer_options or {})
         self.lr, self.l1, self.l2 = float(lr), float(l1), float(l2)
         self.batch_size = min(int(batch_size), len(self.X))
+        if model.batch_norms and self.batch_size < 2:
+            raise ValueError(
+                f"batch norm normalises over a batch: it needs batches of at least 2 rows, got {self.batch_size}"
+            )
         self.seed, self.clip_norm, self.record = seed, clip_norm, record
-        self.lr_at = optimizers.schedule(schedule, **(schedule_options or {}))
-        n_eval = len(self.X) + (0 if self.X_test is None else len(self.X_test))
-        # Whole-set evaluation costs about n_eval/batch forward passes, a third of a step each: every
-        # ~4·n_eval/batch steps it stays under a tenth of training. run() always evaluates its last step.
+        self.schedule_name, self.schedule_options = schedule, dict(schedule_options or {})
+        self.lr_at = optimizers.schedule(schedule, **self.schedule_options)
+        # Evaluation sets: a fixed sample of at most EVAL_ROWS rows of each (drawn apart from the batches' rng).
+        draws = np.random.default_rng(seed).spawn(2)
+        self._eval_sets = {"train": _sample(self.X, self.y, EVAL_ROWS, draws[0])}
+        if self.X_test is not None:
+            self._eval_sets["test"] = _sample(self.X_test, self.y_test, EVAL_ROWS, draws[1])
+        self.eval_rows = {part: len(X_part) for part, (X_part, _) in self._eval_sets.items()}
+        # Evaluation costs about n_eval/batch forward passes, a third of a step each: every ~4·n_eval/batch
+        # steps it stays under a tenth of training. run() always evaluates its last step.
+        n_eval = sum(self.eval_rows.values())
         self.eval_every = eval_every or max(1, min(100, math.ceil(4 * n_eval / self.batch_size)))
+        self.smoothing_window = health.window(len(self.X), self.batch_size)
         self._history_options = {"budget_mb": memory_budget_mb, "bins": hist_bins, "near_zero": near_zero}
         self._initial_state = model.state()
         self.reset()
 
     # -- lifecycle --------------------------------------------------------------------------------
     def reset(self):
-        """Back to step 0: the model's initial weights exactly, fresh optimizer, rng and history."""
+        """Back to step 0: the model's initial weights exactly (no gradient yet), fresh optimizer, rng and history."""
         self.model.load_state(self._initial_state)
-        self._restart_optimizer()
+        self.model.grads[...] = 0.0
         self.rng = np.random.default_rng(self.seed)
         self.t = 0
         self.diverged = None
@@ -132,10 +155,9 @@ class Trainer:
         self._prev_params = np.empty_like(self.model.params)
         self._prev_grads = np.empty_like(self.model.grads)
         self.history = History(self.model, **self._history_options)
-        self.last_eval = None
         if self.record:
             self.history.record(0, self.model.params)
-            self.evaluate()
+        self._restart()
 
     def start_from(self, state):
         """Make ``state`` (from ``model.state()`` or a weights file) the new step 0: load it, forget the history."""
@@ -143,53 +165,86 @@ class Trainer:
         self._initial_state = self.model.state()
         self.reset()
 
-    def recover(self, lr=None):
-        """After a divergence: forget it, optionally set a new learning rate, and restart the optimizer state.
+    def healthy_step(self):
+        """The last step whose weights were healthy: ŝ ≤ max(10·best, L₀) (see ``health``), or where training
+        started (step 0 or the last rewind). While all is well it is the step before the current one (the
+        current weights' loss is measured by the next step); an exact copy of its state is kept."""
+        return self._healthy.step
 
-        Training goes on from the last finite weights (which may be large: if it diverges again, reset).
+    def rewind(self, step, lr=None):
+        """Go back to ``step`` and go on from there; returns the step restored.
+
+        The parameters, gradients and batch-norm running statistics are restored exactly at step 0, at
+        ``healthy_step()`` and at the current step; any other step restores the latest kept snapshot at or
+        before it (float32 parameters and gradients; the running statistics of the latest exact copy
+        before it). Then: everything recorded after that step is dropped (``History.truncate``), the
+        step counter goes back to it, a divergence is cleared, the optimizer restarts, the loss is
+        evaluated there, ``lr`` (if given) becomes the learning rate, and the smoothed loss starts afresh
+        from that state. Batches go on with the rng where it is (the steps after it are new draws).
         """
+        if not 0 <= step <= self.t:
+            raise ValueError(f"a run can go back to a step from 0 to {self.t}, not {step}")
+        if lr is not None:
+            _check_rate(lr)
+        target = self._latest_state(int(step))
+        if target.step != self.t:
+            self._load(target)
+        self.t = target.step
         if lr is not None:
             self.lr = float(lr)
-        self._restart_optimizer()
         self.diverged = None
+        self.history.truncate(self.t, params=self.model.params)
+        self._restart()
+        return self.t
 
-    def _restart_optimizer(self):
-        """A fresh optimizer state; the loss-growth warning compares against the steps from here on."""
+    def recover(self, lr=None):
+        """After a divergence: ``rewind(healthy_step(), lr)``, back to the last healthy weights with a new
+        learning rate. Without a divergence: the same at the current step (new rate, fresh optimizer)."""
+        return self.rewind(self.t if self.diverged is None else self.healthy_step(), lr)
+
+    def _restart(self):
+        """From the current state on: a fresh optimizer, an evaluation, a fresh smoothed loss (its start
+        L₀ is the train loss just measured) and this state as the healthy copy."""
         self.optimizer = optimizers.make(
             self.optimizer_name, self.model.n_params, self.model.n_weights, **self.optimizer_options
         )
-        self.first_loss = self.last_loss = None  # mini-batch losses of the first and the latest step
+        scores = self.evaluate()
+        self.monitor = health.LossMonitor(self.smoothing_window, scores["train_loss"])
+        self._healthy = self._state_copy()
 
     # -- one step -----------------------------------------------------------------------------------
     def step(self, evaluate=None):
-        """Apply one update. ``evaluate`` (default: every ``eval_every`` steps) scores the whole sets."""
+        """Apply one update. ``evaluate`` (default: every ``eval_every`` steps) scores the evaluation sets."""
         if self.diverged is not None:
             return self.diverged
         model, params, grads = self.model, self.model.params, self.model.grads
         n_w = model.n_weights
         lr = self.lr_at(self.lr, self.t)
-        saved = self._save()  # to undo a step that diverges
+        saved = self._save()  # the state after step t: to undo a failed update, or to keep as healthy
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             batch = self._next_batch()
             loss = model.forward_backward(self.X[batch], self.y[batch], training=True, rng=self.rng)
             penalty = regularizers.penalty(params[:n_w], self.l1, self.l2)
-            if not math.isfinite(loss + penalty):
-                return self._diverge("loss", lr, saved)
+            if not abs(loss + penalty) <= LIMIT:  # NaN fails too
+                return self._diverge("loss", loss + penalty, lr, saved)
+            if self.monitor.update(loss):  # the weights this loss was measured on are healthy: keep them
+                self._keep_healthy(saved)
             regularizers.add_l2_grad(grads[:n_w], params[:n_w], self.l2)
             grad_norm = optimizers.clip_by_global_norm(grads, self.clip_norm)
+            applied = grad_norm if self.clip_norm is None else min(grad_norm, self.clip_norm)  # NaN stays NaN
+            if not applied <= LIMIT:
+                return self._diverge("gradient", applied, lr, saved)
             step_size = self.optimizer.step(params, grads, lr)
             if self.l1:
                 threshold = self.l1 * (step_size[:n_w] if np.ndim(step_size) else step_size)
                 regularizers.soft_threshold(params[:n_w], threshold)
-            if not np.isfinite(params).all():
-                return self._diverge("weights", lr, saved)
+            if not (params.max() <= LIMIT and params.min() >= -LIMIT):  # two reductions, no temporary array
+                return self._diverge("weights", _extreme(params), lr, saved)
         self.t += 1
-        self.first_loss = loss if self.first_loss is None else self.first_loss
-        self.last_loss = loss
         if self.record:
             self.history.record(self.t, params, grads, lr, loss, penalty, grad_norm)
-            if evaluate or (evaluate is None and self.t % self.eval_every == 0):
-                self.evaluate()
+        if evaluate or (evaluate is None and self.t % self.eval_every == 0):
+            self.evaluate()
         return StepResult(self.t, loss, penalty, lr, grad_norm)
 
     def run(self, n_steps):
@@ -202,48 +257,108 @@ class Trainer:
         return result
 
     def _next_batch(self):
-        """Indices of the next mini-batch: a fresh permutation each epoch, the last batch may be smaller."""
+        """Indices of the next mini-batch: a fresh permutation each epoch, cut into ``batch_size`` rows.
+
+        The last batch of an epoch holds what is left, but never a single row when batch_size ≥ 2: a
+        lone trailing row (n_train mod batch_size = 1) joins the batch before it, which then has
+        batch_size + 1 rows. One row has a batch variance of 0, so batch norm would output β alone,
+        zero γ's gradient and pull its running variance towards 0 (and ``BatchNorm`` refuses it).
+        """
         if self._cursor >= len(self._order):
             self._order = self.rng.permutation(len(self.X))
             self._cursor = 0
-        batch = self._order[self._cursor : self._cursor + self.batch_size]
-        self._cursor += self.batch_size
+        end = self._cursor + self.batch_size
+        if len(self._order) - end == 1 and self.batch_size > 1:
+            end += 1
+        batch = self._order[self._cursor : end]
+        self._cursor = end
         return batch
 
     def _save(self):
-        """What a step changes besides the optimizer state: parameters, gradients, batch-norm statistics."""
+        """The state after step t (parameters, gradients, batch-norm statistics) into the spare buffers."""
         np.copyto(self._prev_params, self.model.params)
         np.copyto(self._prev_grads, self.model.grads)
-        return [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.model.batch_norms]
+        stats = [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.model.batch_norms]
+        return _State(self.t, self._prev_params, self._prev_grads, stats)
 
-    def _diverge(self, what, lr, saved):
+    def _keep_healthy(self, saved):
+        """``saved`` becomes the healthy copy by swapping buffers (no copy): the old copy's buffers are the
+        spares the next ``_save`` writes into."""
+        old = self._healthy
+        self._healthy = saved
+        self._prev_params, self._prev_grads = old.params, old.grads
+
+    def _diverge(self, what, value, lr, saved):
         """Undo the failed step (weights, gradients and statistics as after the last good one) and stop."""
-        np.copyto(self.model.params, self._prev_params)
-        np.copyto(self.model.grads, self._prev_grads)
-        for bn, (mean, var) in zip(self.model.batch_norms, saved, strict=True):
-            bn.running_mean[...], bn.running_var[...] = mean, var
-        self.diverged = Diverged(self.t + 1, what, lr)
+        self._load(saved)
+        self.diverged = Diverged(self.t + 1, what, lr, float(value), self._healthy.step)
         return self.diverged
+
+    def _state_copy(self):
+        """An exact copy of the current state."""
+        stats = [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.model.batch_norms]
+        return _State(self.t, self.model.params.copy(), self.model.grads.copy(), stats)
+
+    def _load(self, state):
+        """Put ``state`` (a :class:`_State`) into the model."""
+        np.copyto(self.model.params, state.params)
+        np.copyto(self.model.grads, state.grads)
+        for bn, (mean, var) in zip(self.model.batch_norms, state.bn_stats, strict=True):
+            bn.running_mean[...], bn.running_var[...] = mean, var
+
+    def _latest_state(self, step):
+        """The latest state at or before ``step`` there is: exact (now, the healthy copy, step 0) or a snapshot."""
+        if step == self.t:
+            return self._state_copy()
+        best = self._healthy if self._healthy.step <= step else self._initial()
+        kept = self.history.snapshot_steps if self.record else np.empty(0, dtype=np.int64)
+        index = int(np.searchsorted(kept, step, side="right")) - 1
+        if index < 0 or kept[index] <= best.step:
+            return best
+        params = self.history.snapshot_params(index)
+        grads = np.nan_to_num(self.history.snapshots["grads"][index].astype(np.float64), nan=0.0)
+        return _State(int(kept[index]), params, grads, best.bn_stats)
+
+    def _initial(self):
+        """Step 0 as a :class:`_State` (gradients zero)."""
+        model = self.model.clone()
+        model.load_state(self._initial_state)
+        stats = [(bn.running_mean, bn.running_var) for bn in model.batch_norms]
+        return _State(0, model.params, np.zeros_like(model.params), stats)
 
     # -- scores -------------------------------------------------------------------------------------
     def objective(self):
-        """Mean data loss on the whole training set plus the penalty: what training minimises."""
-        loss, _, _ = self.model.loss_and_grads(self.X, self.y)
+        """Mean data loss on the whole training set plus the penalty: what training minimises.
+
+        Inference mode, forward pass only: the gradient of the last step (``model.grads``) stays as it was.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = self.model.task.loss_and_grad(self.model.forward(self.X), self.y)[0]
         return loss + regularizers.penalty(self.model.params[: self.model.n_weights], self.l1, self.l2)
 
     def evaluate(self):
-        """Loss and metric on the whole training and test sets (inference mode); recorded in history."""
+        """Loss and metric on the training and test sets (inference mode), each on its fixed sample of at
+        most ``EVAL_ROWS`` rows (``eval_rows``); kept in ``last_eval`` and, when recording, in history."""
+        scores = {"train_loss": np.nan, "test_loss": np.nan, "train_metric": np.nan, "test_metric": np.nan}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            scores = {"train_loss": np.nan, "test_loss": np.nan, "train_metric": np.nan, "test_metric": np.nan}
-            for part, X, y in (("train", self.X, self.y), ("test", self.X_test, self.y_test)):
-                if X is not None:
-                    Z = self.model.forward(X)
-                    scores[f"{part}_loss"] = self.model.task.loss_and_grad(Z, y)[0]
-                    scores[f"{part}_metric"] = self.model.task.metric(self.model.task.predict(Z), y)
+            for part, (X, y) in self._eval_sets.items():
+                Z = self.model.forward(X)
+                scores[f"{part}_loss"] = self.model.task.loss_and_grad(Z, y)[0]
+                scores[f"{part}_metric"] = self.model.task.metric(self.model.task.predict(Z), y)
         self.last_eval = scores
         if self.record:
             self.history.record_eval(self.t, **scores)
         return scores
+
+    def eval_note(self):
+        """A sentence saying that train/test loss are measured on a sample, when a set is larger than
+        ``EVAL_ROWS``; None when they use every row."""
+        sizes = {"train": len(self.X), "test": 0 if self.X_test is None else len(self.X_test)}
+        sampled = [part for part, rows in self.eval_rows.items() if rows < sizes[part]]
+        if not sampled:
+            return None
+        parts = " and ".join(f"{number(self.eval_rows[p], 0)} of the {number(sizes[p], 0)} {p} rows" for p in sampled)
+        return f"Train and test loss are measured on a fixed sample of {parts}, drawn once from the seed."
 
     def view(self, at_step=None):
         """The live state (``at_step=None``) or the latest kept snapshot at or before ``at_step``, as a :class:`View`.
@@ -258,22 +373,23 @@ class Trainer:
         return View(step, self.model_at(index), weights, grads if step > 0 else None, live=False)
 
     def loss_growth(self):
-        """Latest mini-batch loss over the first one (None before two steps): ≫ 1 means it is blowing up."""
-        if self.first_loss is None or self.t < 2 or self.first_loss <= 0:
-            return None
-        return self.last_loss / self.first_loss
+        """g = ŝ/b: the smoothed loss over the best smoothed loss since the start or the last rewind (≥ 1;
+        None before the first step). Over ``EXPLODING`` and still growing, the loss is blowing up."""
+        return self.monitor.growth
 
     def warning(self):
-        """A sentence for a learner when training goes wrong: diverged, or the loss growing towards it."""
+        """A sentence for a learner when training goes wrong (None when all is well), the first that applies:
+        it diverged; the loss is blowing up (``monitor.exploding``); the schedule has stopped training."""
         if self.diverged is not None:
             return self.diverged.message
-        growth = self.loss_growth()
-        if growth is not None and growth > EXPLODING:
-            return (
-                f"The loss is {growth:,.0f}× what it was at the first step and still growing: the learning "
-                f"rate ({self.lr:g}) is too high for this model, and training will diverge. Lower it, or reset."
-            )
-        return None
+        if self.monitor.exploding:
+            return health.exploding_message(self.monitor, self.lr, self.healthy_step())
+        return self.schedule_notice()
+
+    def schedule_notice(self):
+        """A sentence once the scheduled learning rate is 0 or at most ``STALLED``·lr (the weights stop
+        changing), naming the step where it got there; None before that."""
+        return health.schedule_notice(self.schedule_name, self.lr_at, self.lr, self.t)
 
     def model_at(self, index):
         """A copy of the model with the parameters of kept snapshot ``index`` (batch-norm statistics are today's)."""
@@ -282,6 +398,27 @@ class Trainer:
     @property
     def step_count(self):
         return self.t
+
+
+def _check_rate(lr):
+    """ValueError unless ``lr`` is a finite positive number."""
+    if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
+        raise ValueError(f"the learning rate must be a positive number, got {lr!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"the learning rate must be a positive number, got {short(lr)}")
+
+
+def _extreme(x):
+    """The entry of x farthest from 0 (NaN if there is one)."""
+    return math.nan if np.isnan(x).any() else float(x[np.argmax(np.abs(x))])
+
+
+def _sample(X, y, rows, rng):
+    """(X, y) itself when it has at most ``rows`` rows, else a fixed sample of ``rows`` of them, in order."""
+    if len(X) <= rows:
+        return X, y
+    keep = np.sort(rng.choice(len(X), size=rows, replace=False))
+    return X[keep], y[keep]
 
 
 def _check_data(model, X, y, what):
