@@ -159,6 +159,25 @@ def test_dropout_is_inverted_and_off_at_inference(rng):
     np.testing.assert_allclose(Z_eval, H @ model.weights[1][:, 0] + 0.5)  # and drops nothing
 
 
+def test_loss_and_grads_is_in_inference_mode_by_default(rng):
+    """README: no dropout, batch norm uses (and keeps) its running statistics, so the loss is a function of
+    the weights alone: the mean BCE of the inference-mode logits, the same on every call."""
+    model = MLP([3, 6, 1], activation="tanh", task="binary", dropout=0.5, batch_norm=True, seed=0)
+    bn = model.batch_norms[0]
+    bn.running_mean[...], bn.running_var[...] = rng.normal(size=6), rng.uniform(0.5, 2.0, size=6)
+    stats = (bn.running_mean.copy(), bn.running_var.copy())
+    X, y = rng.normal(size=(20, 3)), (rng.random(20) > 0.5).astype(float)
+    loss, grad_W, _ = model.loss_and_grads(X, y)
+    p = model.predict(X)
+    assert loss == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-12)
+    again, grad_again, _ = model.loss_and_grads(X, y)
+    assert again == loss and all(np.array_equal(a, b) for a, b in zip(grad_W, grad_again, strict=True))
+    np.testing.assert_array_equal(bn.running_mean, stats[0])
+    np.testing.assert_array_equal(bn.running_var, stats[1])
+    train_loss, _, _ = model.loss_and_grads(X, y, training=True, rng=np.random.default_rng(0))
+    assert train_loss != pytest.approx(loss, rel=1e-3)  # training mode is different, and only on request
+
+
 def test_loss_and_grads_leaves_the_models_gradient_and_statistics(rng):
     """model.grads holds the last training step's gradient (the page shows it): a loss query keeps it."""
     model = MLP([3, 4, 2], task="multiclass", batch_norm=True, seed=0)

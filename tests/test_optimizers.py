@@ -61,6 +61,23 @@ def test_adamw_decays_weights_not_biases():
     np.testing.assert_allclose(theta, [0.95**3, -2 * 0.95**3, 5.0])
 
 
+def test_adamw_by_hand_decays_first_then_takes_the_adam_step():
+    """PyTorch's order: θ ← θ·(1 − η·λ) on the weights, then θ ← θ − η·m̂/(√v̂ + ε) (first step: m̂ = g, v̂ = g²)."""
+    g = np.array([0.5, -1.0, 0.2])
+    theta = run("adamw", [g], lr=0.1, theta0=(1.0, -2.0, 5.0), n_weights=2, weight_decay=0.5)
+    decayed = np.array([1.0 * 0.95, -2.0 * 0.95, 5.0])  # the bias is not decayed
+    np.testing.assert_allclose(theta, decayed - 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop"])
+def test_eps_is_added_to_the_root_and_matters_for_tiny_gradients(name):
+    """η·g/(√v + ε) with ε = 1e-8 outside the root: a gradient of 1e-9 moves θ by η·1e-9/(1e-9·c + 1e-8)."""
+    g = np.array([1e-6, -1e-9])
+    root = np.abs(g) * (1.0 if name == "adam" else np.sqrt(0.1))  # √v̂ = |g| (Adam), √((1 − ρ)g²) (RMSprop)
+    theta = run(name, [g], lr=0.1, theta0=(0.0, 0.0))
+    np.testing.assert_allclose(theta, -0.1 * g / (root + 1e-8), rtol=1e-9)
+
+
 def test_unknown_optimizer_and_option():
     with pytest.raises(ValueError, match="adam"):
         optimizers.make("lbfgs", 3, 3)

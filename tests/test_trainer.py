@@ -115,7 +115,9 @@ def test_reset_restores_initial_weights_exactly():
     initial = model.state()
     trainer = Trainer(model, ds.X_train, ds.y_train, lr=0.05)
     first = [trainer.step().loss for _ in range(20)]
-    assert not np.array_equal(model.params, np.concatenate([initial["W0"].ravel(), initial["W1"].ravel()]))
+    # Training moved everything reset must restore (b0 feeds batch norm, which cancels its gradient).
+    changed = [name for name, a in model.named_arrays().items() if not np.array_equal(a, initial[name])]
+    assert set(changed) >= {"W0", "W1", "b1", "gamma0", "beta0", "running_mean0", "running_var0"}
     trainer.reset()
     for name, a in model.named_arrays().items():
         np.testing.assert_array_equal(a, initial[name])
@@ -233,6 +235,72 @@ def test_objective_is_mean_loss_plus_penalty():
     W = model.weights[0]
     mse = np.mean((ds.X_train @ W[:, 0] + model.biases[0][0] - ds.y_train) ** 2)
     assert trainer.objective() == pytest.approx(mse + 0.1 * np.abs(W).sum() + 0.1 * (W**2).sum())
+
+
+def clip_problem():
+    """A small tanh network on the whole linear set and its full-batch gradient at the initial weights."""
+    ds = datasets.linear(n_samples=60, seed=0)
+    model = MLP(ds.layer_sizes([3]), activation="tanh", task="regression", init="normal", seed=1)
+    model.forward_backward(ds.X_train, ds.y_train)  # inference mode = training mode without dropout or BN
+    return ds.X_train, ds.y_train, model, model.grads.copy()
+
+
+def test_clip_norm_bounds_the_update_and_history_keeps_the_norm_before_clipping():
+    """SGD with clip_norm = c: Δθ = −η·c·g/‖g‖ when ‖g‖ > c (so ‖Δθ‖ = η·c even at a huge η)."""
+    X, y, model, g = clip_problem()
+    norm = np.linalg.norm(g)
+    c, lr = norm / 10, 1e3
+    before = model.params.copy()
+    trainer = Trainer(model, X, y, optimizer="sgd", lr=lr, batch_size=len(X), clip_norm=c)
+    result = trainer.step()
+    change = model.params - before
+    assert np.linalg.norm(change) <= lr * c * (1 + 1e-12)
+    assert np.linalg.norm(change) == pytest.approx(lr * c, rel=1e-12)
+    np.testing.assert_allclose(change, -lr * c * g / norm, rtol=1e-9, atol=1e-12)
+    assert result.grad_norm == pytest.approx(norm, rel=1e-12)  # before clipping
+    assert trainer.history.column("grad_norm")[-1] == pytest.approx(norm, rel=1e-12)
+    layers = range(len(model.weights))
+    clipped = sum(trainer.history.column(f"{s}_{l}")[-1] ** 2 for s in ("g_norm", "gb_norm") for l in layers)
+    assert np.sqrt(clipped) == pytest.approx(c, rel=1e-9)  # the per-layer gradients are the clipped ones
+
+
+def test_clip_norm_above_the_gradient_norm_changes_nothing():
+    X, y, model, g = clip_problem()
+    before = model.params.copy()
+    Trainer(model, X, y, optimizer="sgd", lr=0.01, batch_size=len(X), clip_norm=2 * np.linalg.norm(g)).step()
+    np.testing.assert_allclose(model.params - before, -0.01 * g, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
+def test_l1_threshold_is_l1_times_the_step_the_optimizer_took_per_weight(optimizer):
+    """One step by hand: θ' = θ − η_j·g_j (first steps of each optimizer), then w ← soft(w', l1·η_j).
+
+    η_j = η (sgd), η/(1 − μ) (momentum), η/(√v + ε) per weight (rmsprop, adam; v̂ = g² at Adam's first
+    step, v = (1 − ρ)g² for RMSprop). Features of very different scales give gradients of very
+    different sizes, so the per-weight thresholds differ by orders of magnitude.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4)) * [1.0, 0.01, 1.0, 0.01]
+    y = X @ [1.0, 2.0, -1.0, 0.5] + 0.3
+    model = MLP([4, 1], task="regression", init="zeros")
+    model.weights[0][:, 0] = [0.3, 0.2, -0.4, -0.1]
+    model.biases[0][0] = 0.1
+    model.forward_backward(X, y)
+    g, theta = model.grads.copy(), model.params.copy()
+    lr, l1 = 0.01, 0.5
+    eta = {
+        "sgd": np.full_like(g, lr),
+        "momentum": np.full_like(g, lr / (1 - 0.9)),
+        "rmsprop": lr / (np.sqrt((1 - 0.9) * g**2) + 1e-8),
+        "adam": lr / (np.sqrt((1 - 0.999) * g**2 / (1 - 0.999)) + 1e-8),
+    }[optimizer]
+    moved = theta - (lr * g if optimizer in ("sgd", "momentum") else eta * g)  # momentum's first v is g
+    expected = moved.copy()
+    expected[:4] = np.sign(moved[:4]) * np.maximum(np.abs(moved[:4]) - l1 * eta[:4], 0.0)  # the bias is not
+    Trainer(model, X, y, optimizer=optimizer, lr=lr, batch_size=len(X), l1=l1).step()
+    np.testing.assert_allclose(model.params, expected, rtol=1e-10, atol=1e-15)
+    if optimizer in ("rmsprop", "adam"):  # the small-gradient weights are cut to exactly zero, the others not
+        assert model.weights[0][:, 0].tolist()[1::2] == [0.0, 0.0] and np.all(model.weights[0][::2] != 0)
 
 
 # -- divergence, health and rewinding ---------------------------------------------------------------
@@ -425,3 +493,52 @@ def test_evaluation_uses_a_fixed_sample_of_a_large_set():
     again = Trainer(MLP([3, 1], task="regression", seed=0), X, y, seed=4)
     assert again.last_eval["train_loss"] == sampled  # the same rows for the same seed
     assert Trainer(model, X[:5_000], y[:5_000]).eval_note() is None
+
+
+def test_every_epoch_is_a_fresh_permutation_of_the_training_set():
+    """Each epoch visits every row once, in a new shuffled order (rows are recognisable by their value)."""
+    n, batch_size, epochs = 24, 8, 4
+    model = MLP([1, 1], task="regression")
+    seen, inner = [], model.forward_backward
+
+    def spy(X, y, training=False, rng=None):
+        if training:
+            seen.append(X[:, 0].astype(int).tolist())
+        return inner(X, y, training, rng)
+
+    model.forward_backward = spy
+    X = np.arange(n, dtype=float)[:, None]
+    Trainer(model, X, np.zeros(n), optimizer="sgd", lr=1e-3, batch_size=batch_size, seed=0).run(epochs * 3)
+    assert [len(b) for b in seen] == [batch_size] * epochs * 3
+    orders = [sum(seen[3 * e : 3 * e + 3], []) for e in range(epochs)]
+    assert all(sorted(order) == list(range(n)) for order in orders)
+    assert len({tuple(order) for order in orders}) == epochs and list(range(n)) not in orders
+
+
+def test_the_schedule_gives_the_first_update_t_0():
+    """η_t with t = 0 for the first update: halving every step gives η₀, η₀/2, η₀/4, … and SGD moves by η_t·g."""
+    X, y, model, g = clip_problem()
+    options = {"step_size": 1, "gamma": 0.5}
+    trainer = Trainer(
+        model, X, y, optimizer="sgd", lr=0.1, batch_size=len(X), schedule="step", schedule_options=options
+    )
+    before = model.params.copy()
+    assert trainer.step().lr == 0.1
+    np.testing.assert_allclose(model.params - before, -0.1 * g, rtol=1e-9, atol=1e-15)
+    trainer.run(3)
+    np.testing.assert_allclose(trainer.history.column("lr")[1:5], [0.1, 0.05, 0.025, 0.0125])
+
+
+def test_evaluation_is_inference_and_changes_nothing():
+    """Whole-set scores use no dropout and the running statistics, and leave every array as it was."""
+    ds = datasets.moons(seed=0)
+    model = MLP(ds.layer_sizes([6]), task="binary", dropout=0.5, batch_norm=True, seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, lr=0.05)
+    trainer.run(20)
+    state = model.state()
+    scores = trainer.evaluate()
+    for name, a in model.named_arrays().items():
+        np.testing.assert_array_equal(a, state[name])
+    assert trainer.evaluate() == scores  # no dropout mask drawn
+    assert scores["train_loss"] == pytest.approx(model.loss_and_grads(ds.X_train, ds.y_train)[0], rel=1e-12)
+    assert scores["test_metric"] == pytest.approx(np.mean((model.predict(ds.X_test) >= 0.5) == ds.y_test))
