@@ -1,5 +1,8 @@
 """Every page through streamlit.testing.v1.AppTest, with the default settings and a spread of configurations."""
 
+import json
+import re
+
 import numpy as np
 import pytest
 import streamlit as st
@@ -33,8 +36,23 @@ def step_metric(at):
     return at.metric[0].value.replace(",", "")
 
 
+def shown(elements):
+    """What messages show a person: their Markdown with ui.plain's escapes and word joiners removed."""
+    return [re.sub(r"\\(.)", r"\1", e.value).replace("\u2060", "") for e in elements]
+
+
 def charts(at):
     return at.get("plotly_chart")
+
+
+def figures(at):
+    """Each chart's figure decoded from its JSON: compare values, never the text, whose escapes (× or
+    \\u00d7) and spacing depend on which encoder plotly finds installed (orjson or json)."""
+    return [json.loads(c.proto.spec) for c in charts(at)]
+
+
+def title(figure):
+    return figure.get("layout", {}).get("title", {}).get("text", "")
 
 
 def set_widget(at, key, value):
@@ -161,7 +179,7 @@ def test_live_changes_keep_the_weights_and_others_rebuild():
     set_widget(at, "w_lr", 0.1)
     set_widget(at, "w_l2", 0.01)
     assert trainer_of(at) is trainer and trainer.lr == 0.1 and trainer.l2 == 0.01 and step_metric(at) == "10"
-    set_widget(at, "w_seed", 3)
+    set_widget(at, "w_seed", "3")
     assert trainer_of(at) is not trainer and step_metric(at) == "0"
 
 
@@ -189,8 +207,8 @@ def test_linear_model_lists_weights_by_feature_name():
     set_widget(at, "w_dataset", "linear")
     set_widget(at, "w_kind", "linear")
     at.button(key="step10").click().run()
-    specs = [c.proto.spec for c in charts(at)]
-    assert any('"x8"' in s and "Weights by feature" in s for s in specs)
+    by_feature = [f for f in figures(at) if title(f).startswith("Weights by feature")]
+    assert len(by_feature) == 1 and "x8" in by_feature[0]["data"][0]["y"]
 
 
 def test_digits_shows_unit_images_and_pooled_heatmaps():
@@ -198,9 +216,9 @@ def test_digits_shows_unit_images_and_pooled_heatmaps():
     set_widget(at, "w_dataset", "digits")
     set_widget(at, "w_hidden", "100")
     at.button(key="step10").click().run()
-    specs = [c.proto.spec for c in charts(at)]
-    assert any("What each first-layer unit looks for" in s for s in specs)
-    assert any("mean of 1×2 blocks" in s for s in specs)  # 64×100 drawn as 64×50
+    titles = [title(f) for f in figures(at)]
+    assert any(t.startswith("What each first-layer unit looks for") for t in titles)
+    assert any(t.startswith("W1 at step 10") and "mean of 1×2 blocks" in t for t in titles)  # 64×100 as 64×50
     assert any("means of blocks" in c.value for c in at.caption)
 
 
@@ -210,7 +228,7 @@ def test_snapshot_scrubber_shows_an_earlier_step():
     set_widget(at, "w_follow", False)
     set_widget(at, "w_snapshot", 3)
     assert any("after step 3" in c.value for c in at.caption)
-    assert any("W1 at step 3" in c.proto.spec for c in charts(at))
+    assert "W1 at step 3" in [title(f) for f in figures(at)]
     set_widget(at, "w_snapshot", 0)
     assert any("No gradient yet" in i.value for i in at.info)
     set_widget(at, "w_follow", True)
@@ -240,9 +258,40 @@ def test_play_switch_trains_a_frame_per_run_and_a_divergence_turns_it_off():
 
 def test_long_run_with_progress():
     at = open_train()
-    set_widget(at, "w_long_steps", 300)
+    set_widget(at, "w_long_steps", "300")
     at.button(key="long").click().run()
     assert not at.exception and step_metric(at) == "300"
+
+
+def test_numbers_out_of_range_are_refused_with_a_reason_not_replaced_silently():
+    """A number input turned a typed seed of 1e30 into 1, and trained 5 000 steps while showing 1e12."""
+    at = open_train()
+    trainer = trainer_of(at)
+    set_widget(at, "w_seed", "1e30")
+    assert any("seed must be a whole number from 0 to 2,147,483,647, got '1e30'" in e for e in shown(at.error))
+    assert trainer_of(at) is trainer  # the seed in use (0) is kept: no rebuild
+    set_widget(at, "w_long_steps", "1e12")
+    assert any("number of steps must be a whole number from 1 to 100,000" in e for e in shown(at.error))
+    set_widget(at, "w_long_steps", "2e2")
+    at.button(key="long").click().run()
+    assert step_metric(at) == "200"
+    set_widget(at, "w_seed", "7")
+    assert trainer_of(at) is not trainer and trainer_of(at).seed == 7 and not at.error
+
+
+def test_live_changes_apply_while_an_impossible_configuration_is_pending():
+    """With batch norm asked for at batch size 1 (cannot build), the rate slider said 0.3 while training used 0.03."""
+    at = open_train()
+    set_widget(at, "w_batch", 1)
+    trainer = trainer_of(at)
+    set_widget(at, "w_batch_norm", True)
+    assert any("batch size of at least 2" in w.value for w in at.warning)
+    set_widget(at, "w_lr", 0.3)
+    set_widget(at, "w_l2", 0.01)
+    assert trainer_of(at) is trainer and trainer.lr == 0.3 and trainer.l2 == 0.01
+    at.button(key="step1").click().run()
+    assert trainer.history.column("lr")[-1] == pytest.approx(0.3)
+    assert at.metric[4].value == "0.3"
 
 
 def test_csv_without_a_readable_file_keeps_the_current_model():
@@ -257,20 +306,27 @@ def test_csv_without_a_readable_file_keeps_the_current_model():
 
 
 def test_lowering_the_learning_rate_goes_on_after_a_divergence():
+    """README: "lowering the learning rate goes on from there" (from the kept weights or an earlier healthy step)."""
     at = diverged_house_prices()
-    assert any("diverged at step" in w.value for w in at.warning)
-    stuck = int(step_metric(at))
+    assert any("diverged at step" in w for w in shown(at.warning))
+    trainer, stuck = trainer_of(at), int(step_metric(at))
     set_widget(at, "w_lr", 1e-4)
-    assert not at.warning
+    assert not at.warning and trainer_of(at) is trainer
+    resumed = int(step_metric(at))  # the step training goes on from
+    assert resumed <= stuck
+    before = trainer.model.params.copy()
     at.button(key="step10").click().run()
-    assert int(step_metric(at)) in (stuck + 10, stuck)  # goes on (or, from huge weights, says so again)
-    assert not at.exception
+    assert int(step_metric(at)) == resumed + 10  # ten more steps, not stopped again at the same one
+    assert not at.warning and not at.exception and trainer.diverged is None
+    assert np.isfinite(trainer.model.params).all() and not np.array_equal(trainer.model.params, before)
 
 
 def test_home_page_hand_set_weights_and_gradient_descent():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception and at.title[0].value.startswith("weightviz")
     assert len(charts(at)) == 2
+    slider_unit = "per 1000 sq ft" in at.slider(key="home_w").label
+    assert slider_unit and any("price per 1000 square feet" in m.value for m in at.markdown)  # text = slider
     loss_before = at.metric[0].value
     set_widget(at, "home_w", 1.5)
     set_widget(at, "home_b", 0.5)
@@ -278,8 +334,8 @@ def test_home_page_hand_set_weights_and_gradient_descent():
     at.button(key="home_start").click().run()
     at.button(key="home_step10").click().run()
     assert any("10 steps: now w =" in c.value for c in at.caption)
-    surface = next(c.proto.spec for c in charts(at) if "Loss over (w, b)" in c.proto.spec)
-    assert "gradient descent" in surface and "least squares" in surface
+    surface = next(f for f in figures(at) if title(f) == "Loss over (w, b)")
+    assert {"gradient descent", "least squares"} <= {trace.get("name") for trace in surface["data"]}
     set_widget(at, "home_lr", 0.3)  # above 2/λ_max ≈ 0.17 the steps overshoot and grow
     warned = False
     for _ in range(100):  # the error grows ×2.5 a step until it overflows
@@ -303,6 +359,96 @@ def test_home_links_to_train():
 def test_weights_download_and_history_csv():
     at = open_train()
     at.button(key="step10").click().run()
-    assert at.get("download_button")  # the weights file is ready at once
-    at.button(key="w_prepare_history").click().run()
-    assert not at.exception and len(at.get("download_button")) == 2
+    keys = [b.proto.id for b in at.get("download_button")]
+    assert len(keys) == 2 and not at.exception  # weights and history, each built when clicked
+
+
+# -- CSV upload (ui.csv_controls) ------------------------------------------------------------------
+FLOWERS = "a,b,c,label\n" + "".join(
+    f"{i % 7 / 3:.2f},{(i * 5) % 11 / 4:.2f},{(i * 3) % 5},{'big' if i % 7 > 3 else 'small'}\n" for i in range(60)
+)
+
+
+def upload_csv(at, content, name="data.csv"):
+    """Choose the CSV dataset (once) and upload ``content`` as ``name``."""
+    if at.selectbox(key="w_dataset").value != "csv":
+        set_widget(at, "w_dataset", "csv")
+    at.file_uploader(key="w_csv_file").set_value((name, content, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def csv_features(at):
+    return at.multiselect(key="w_csv_features").value
+
+
+def test_csv_wide_file_preselects_the_first_numeric_columns_and_trains():
+    at = open_train()
+    header = ",".join(f"x{j}" for j in range(4999)) + ",label"
+    rows = "".join(",".join(str((i * (j + 1)) % 10) for j in range(4999)) + f",{i % 2}\n" for i in range(30))
+    upload_csv(at, f"{header}\n{rows}".encode())
+    assert csv_features(at) == [f"x{j}" for j in range(20)]
+    assert any("20 of 4,999 columns selected" in c.value for c in at.caption)
+    at.button(key="step10").click().run()
+    assert not at.exception and step_metric(at) == "10"
+    assert trainer_of(at).model.layer_sizes[0] == 20 and not at.error
+
+
+def test_csv_empty_feature_selection_is_refused_and_keeps_the_model():
+    at = upload_csv(open_train(), FLOWERS.encode())
+    at.button(key="step10").click().run()
+    trainer = trainer_of(at)
+    assert trainer.model.layer_sizes[0] == 3
+    at.multiselect(key="w_csv_features").set_value([]).run()
+    assert any("Choose at least one feature column" in e.value for e in at.error)
+    assert trainer_of(at) is trainer and step_metric(at) == "10"
+
+
+def test_csv_a_feature_chosen_as_target_leaves_the_others_selected():
+    at = upload_csv(open_train(), FLOWERS.encode())
+    assert csv_features(at) == ["a", "b", "c"]
+    set_widget(at, "w_csv_target", "b")
+    assert csv_features(at) == ["a", "c"]
+    assert at.session_state["csv_dataset"].feature_names == ["a", "c"]
+    assert at.session_state["csv_dataset"].target_name == "b"
+    set_widget(at, "w_dataset", "moons")  # away and back (the uploader forgets its file): the choice is kept
+    upload_csv(at, FLOWERS.encode())
+    assert at.selectbox(key="w_csv_target").value == "b" and csv_features(at) == ["a", "c"]
+
+
+def test_csv_the_only_feature_chosen_as_target_is_refused_not_replaced_by_every_column():
+    at = upload_csv(open_train(), FLOWERS.encode())
+    at.multiselect(key="w_csv_features").set_value(["b"]).run()
+    trainer = trainer_of(at)
+    assert trainer.model.layer_sizes[0] == 1
+    set_widget(at, "w_csv_target", "b")
+    assert csv_features(at) == [] and any("Choose at least one feature column" in e.value for e in at.error)
+    assert trainer_of(at) is trainer
+
+
+def test_csv_messages_show_file_and_column_names_as_written():
+    at = open_train()
+    upload_csv(at, b"a,b\n1,2\n", name="**bold**_[x](y).csv")
+    shown = " ".join(e.value for e in at.error)
+    assert r"\*\*bold\*\*\_\[x\]\(y\)\.csv" in shown and "at least 4" in shown
+    table = "n,*note*,y\n" + "".join(f"{i},t{i},{i % 2}\n" for i in range(8))
+    upload_csv(at, table.encode(), name="t.csv")
+    at.multiselect(key="w_csv_features").set_value(["n", "*note*"]).run()
+    assert any(r"'\*note\*' is not numeric" in e.value for e in at.error)
+
+
+def test_csv_too_large_a_table_is_refused_and_the_last_files_data_released(monkeypatch):
+    at = upload_csv(open_train(), FLOWERS.encode())
+    assert "csv_table" in at.session_state and "csv_dataset" in at.session_state
+    monkeypatch.setattr(datasets, "MAX_CSV_CELLS", 100)
+    upload_csv(at, (FLOWERS + "1,2,3,big\n").encode())  # 61 rows × 4 columns
+    message = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "61 rows × 4 columns" in message and "at most 100 values" in message
+    assert "csv_table" not in at.session_state and "csv_dataset" not in at.session_state
+
+
+def test_csv_an_id_column_as_target_is_refused():
+    table = "id,x,y\n" + "".join(f"user{i},{i % 9},{i % 2}\n" for i in range(200))
+    at = upload_csv(open_train(), table.encode())
+    set_widget(at, "w_csv_target", "id")
+    assert any("'id' has 200 different values" in e.value.replace("\\", "") for e in at.error)
