@@ -167,12 +167,29 @@ def chart_options():
     return {"config": {"staticPlot": True}} if is_playing() else {}
 
 
-def show_messages(t, keys=(PROBLEM, MESSAGE)):
+def show_messages(t, keys=(PROBLEM, MESSAGE), rewind_key="rewind"):
     """Show why a configuration could not be built, what the last upload said, and what training says
-    now (diverged, or the loss blowing up) for trainer ``t``."""
+    now (diverged, the loss blowing up, a schedule at its end) for trainer ``t``; while it diverged or is
+    blowing up, a button goes back to the last healthy step (the message names it)."""
     messages = [st.session_state.get(key) for key in keys] + [t.warning() if t is not None else None]
     for message in filter(None, messages):  # messages quote user-supplied names: shown as plain text
         st.warning(plain(message), icon=":material/warning:")
+    if t is not None and (t.diverged is not None or t.monitor.exploding):
+        step = t.healthy_step()
+        st.button(
+            f"Go back to step {step:,}",
+            key=rewind_key,
+            on_click=rewind,
+            args=(t, step),
+            icon=":material/undo:",
+            help="The last step whose loss was still healthy; the steps after it are dropped",
+        )
+
+
+def rewind(t, step):
+    """Button callback: back to ``step`` (see ``Trainer.rewind``), paused."""
+    t.rewind(step)
+    st.session_state[PLAY_SWITCH] = False
 
 
 def long_run(n_steps, chunk=50):
@@ -380,6 +397,15 @@ def training_controls(config):
     seed_widget("w_lr", _nearest(LEARNING_RATES, config.lr))
     fields["lr"] = st.select_slider("Learning rate", LEARNING_RATES, key="w_lr", format_func=lambda v: f"{v:g}")
     fields["schedule"] = _select("Learning-rate schedule", list(optimizers.SCHEDULES), "w_schedule", config.schedule)
+    if fields["schedule"] != "constant":
+        seed_widget("w_schedule_steps", str(config.schedule_steps))
+        text = st.text_input(
+            "Schedule length (steps)",
+            key="w_schedule_steps",
+            help="Cosine reaches 0 at this step; step and exponential decay act every tenth of it",
+        )
+        longest = experiment.MAX_SCHEDULE_STEPS
+        fields["schedule_steps"] = whole_number(text, 1, longest, "schedule length", config.schedule_steps)
     seed_widget("w_batch", _nearest(BATCH_SIZES, config.batch_size))
     fields["batch_size"] = st.select_slider(
         "Batch size", BATCH_SIZES, key="w_batch", help="Larger than the training set means full-batch gradient descent."
@@ -441,7 +467,7 @@ def home_steps(n_steps, lr):
         home_start(st.session_state.get("home_w", 0.5), st.session_state.get("home_b", 2.0), lr)
     t = st.session_state[HOME_TRAINER]
     if t.diverged is not None and lr != t.lr:
-        t.recover(lr)  # a smaller step goes on from the last finite (w, b)
+        t.recover(lr)  # back to the last healthy (w, b), at the new rate
     t.lr = lr
     t.run(n_steps)
 

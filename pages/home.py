@@ -54,7 +54,7 @@ with right:
     buttons[1].button("1 step", on_click=ui.home_steps, args=(1, lr), key="home_step1", width="stretch")
     buttons[2].button("10 steps", on_click=ui.home_steps, args=(10, lr), key="home_step10", width="stretch")
     path = ui.home_path()
-    ui.show_messages(ui.home_trainer(), keys=())
+    ui.show_messages(ui.home_trainer(), keys=(), rewind_key="home_rewind")
     ws, bs = surfaces.grid_axes(W_RANGE, B_RANGE, 80)
     surface = surfaces.mse_surface(x, y, ws, bs)
     st.plotly_chart(

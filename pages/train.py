@@ -95,6 +95,8 @@ def live_view():
     cols[2].metric("Test loss", number(scores.get("test_loss", nan)))
     cols[3].metric(f"Test {metric}", number(scores.get("test_metric", nan), 3))
     cols[4].metric("Learning rate", f"{trainer.lr_at(trainer.lr, trainer.step_count):.3g}")
+    if note := trainer.eval_note():
+        st.caption(note)
     if not view.live:
         st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")
     mark = None if view.live else view.step

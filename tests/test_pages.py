@@ -452,3 +452,43 @@ def test_csv_an_id_column_as_target_is_refused():
     at = upload_csv(open_train(), table.encode())
     set_widget(at, "w_csv_target", "id")
     assert any("'id' has 200 different values" in e.value.replace("\\", "") for e in at.error)
+
+
+def test_going_back_to_the_last_healthy_step_after_a_divergence():
+    at = diverged_house_prices()
+    trainer = trainer_of(at)
+    healthy = trainer.healthy_step()
+    assert trainer.diverged is not None and 0 <= healthy < trainer.diverged.step
+    assert at.button(key="rewind").label == f"Go back to step {healthy:,}"
+    at.button(key="rewind").click().run()
+    assert step_metric(at) == str(healthy) and not at.warning and trainer.diverged is None
+    assert not at.get("button") or "rewind" not in [b.key for b in at.button]
+    assert np.isfinite(trainer.model.params).all() and max(trainer.history.steps) == healthy
+
+
+def test_a_schedule_of_a_chosen_length_says_when_it_has_stopped_training():
+    at = open_train()
+    assert "w_schedule_steps" not in [t.key for t in at.text_input]  # constant: no length to choose
+    set_widget(at, "w_schedule", "cosine")
+    set_widget(at, "w_schedule_steps", "50")
+    trainer = trainer_of(at)
+    assert trainer.lr_at(trainer.lr, 25) == pytest.approx(trainer.lr / 2)  # halfway down the cosine
+    at.button(key="step100").click().run()
+    assert any("cosine schedule ended at step 50" in w for w in shown(at.warning))
+    set_widget(at, "w_schedule_steps", "0")
+    assert any("schedule length must be a whole number" in e for e in shown(at.error))
+
+
+def test_home_goes_back_to_the_last_healthy_step_after_a_divergence():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    set_widget(at, "home_lr", 0.3)
+    at.button(key="home_start").click().run()
+    for _ in range(20):
+        at.button(key="home_step10").click().run()
+        if any("diverged" in w.value for w in at.warning):
+            break
+    trainer = at.session_state["home_trainer"]
+    assert trainer.diverged is not None
+    assert np.isfinite(trainer.history.snapshots["params"]).all()  # the path never reads -inf
+    at.button(key="home_rewind").click().run()
+    assert trainer.diverged is None and not at.warning and not at.exception
