@@ -275,3 +275,27 @@ def test_weights_downloaded_while_playing_are_the_current_ones(context, server):
     toggle(pg, "Play")
     assert not np.array_equal(at_start["W0"], while_playing["W0"])
     assert no_exception(pg)
+
+
+def test_a_diverged_run_reads_well_and_goes_back_to_a_healthy_step(context, server):
+    """House prices, plain SGD at learning rate 10: short numbers, a warning that names the healthy step,
+    and a button that goes back to it."""
+    pg = open_page(context, server, "train")
+    choose(pg, "Dataset", "house prices")
+    pg.locator('[data-testid="stRadio"]').filter(has_text="Model").get_by_text("linear", exact=True).click()
+    wait_until_idle(pg)
+    choose(pg, "Optimizer", "sgd")
+    rate = pg.locator('[data-testid="stSlider"]').filter(has_text="Learning rate").get_by_role("slider")
+    rate.focus()
+    rate.press("End")  # the largest rate, 10
+    wait_until_idle(pg)
+    click(pg, "×100")
+    pg.wait_for_selector("text=diverged at step", timeout=30_000)
+    assert all(len(v) <= 12 for v in metric_values(pg)), metric_values(pg)  # no 300-digit losses
+    back = pg.get_by_role("button", name="Go back to step")
+    healthy = int(back.inner_text().split("step")[-1].replace(",", ""))
+    shot(pg, "train-diverged")
+    back.click()
+    wait_until_idle(pg)
+    assert step_count(pg) == healthy and pg.query_selector("text=diverged at step") is None
+    assert no_exception(pg)

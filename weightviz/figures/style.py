@@ -161,8 +161,9 @@ def log_axis(values):
     """Properties of a log y axis over ``values`` (finite, positive ones) that labels decades only.
 
     Over a decade or more, one label per decade (every k-th decade past six), written as powers of
-    ten, with unlabelled minor ticks at 2…9; plotly's own choice there labels every digit
-    ("1 9 8 7 6 …"). Under a decade plotly's full-value linear ticks are kept.
+    ten, with unlabelled minor ticks at 2…9 up to six decades (beyond, they would merge into a bar);
+    plotly's own choice there labels every digit ("1 9 8 7 6 …"). Under a decade plotly's
+    full-value linear ticks are kept.
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v) & (v > 0)]
@@ -170,7 +171,9 @@ def log_axis(values):
     if v.size:
         span = math.log10(v.max()) - math.log10(v.min())
         if span >= 1:
-            axis |= {"dtick": max(1, math.ceil(span / 6)), "tick0": 0, "minor": {"dtick": "D1", "ticks": "inside"}}
+            axis |= {"dtick": max(1, math.ceil(span / 6)), "tick0": 0}
+            if span <= 6:
+                axis["minor"] = {"dtick": "D1", "ticks": "inside"}
     return axis
 
 
