@@ -302,7 +302,7 @@ def test_csv_without_a_readable_file_keeps_the_current_model():
     at.session_state["csv_dataset"] = datasets.from_csv(table.encode())  # an earlier upload, now gone
     set_widget(at, "w_dataset", "csv")  # AppTest cannot upload files: the browser test does
     assert trainer_of(at) is trainer and step_metric(at) == "10"
-    assert any("upload a CSV file" in w.value for w in at.warning)
+    assert any("upload a CSV file and choose columns" in w.value for w in at.warning)
 
 
 def test_lowering_the_learning_rate_goes_on_after_a_divergence():
@@ -429,12 +429,12 @@ def test_csv_the_only_feature_chosen_as_target_is_refused_not_replaced_by_every_
 def test_csv_messages_show_file_and_column_names_as_written():
     at = open_train()
     upload_csv(at, b"a,b\n1,2\n", name="**bold**_[x](y).csv")
-    shown = " ".join(e.value for e in at.error)
-    assert r"\*\*bold\*\*\_\[x\]\(y\)\.csv" in shown and "at least 4" in shown
+    assert any("**bold**_[x](y).csv" in e and "at least 4" in e for e in shown(at.error))
+    assert any(r"\*\*bold\*\*\_\[x\]\(y\)\.csv" in e.value for e in at.error)  # escaped for Markdown
     table = "n,*note*,y\n" + "".join(f"{i},t{i},{i % 2}\n" for i in range(8))
     upload_csv(at, table.encode(), name="t.csv")
     at.multiselect(key="w_csv_features").set_value(["n", "*note*"]).run()
-    assert any(r"'\*note\*' is not numeric" in e.value for e in at.error)
+    assert any("'*note*' is not numeric" in e for e in shown(at.error))
 
 
 def test_csv_too_large_a_table_is_refused_and_the_last_files_data_released(monkeypatch):
@@ -492,3 +492,74 @@ def test_home_goes_back_to_the_last_healthy_step_after_a_divergence():
     assert np.isfinite(trainer.history.snapshots["params"]).all()  # the path never reads -inf
     at.button(key="home_rewind").click().run()
     assert trainer.diverged is None and not at.warning and not at.exception
+
+
+# -- README claims about the Train page without a test before -------------------------------------------
+def test_csv_a_broken_file_gets_a_message_and_the_current_model_stays():
+    """README: 'a broken file gets a message and the current model stays' (here: the model of the last good file)."""
+    at = upload_csv(open_train(), FLOWERS.encode())
+    at.button(key="step10").click().run()
+    trainer, params = trainer_of(at), trainer_of(at).model.params.copy()
+    upload_csv(at, b"only,header\n", name="broken.csv")
+    assert any("broken.csv: the table has 0 data rows; at least 4 are needed" in e for e in shown(at.error))
+    assert trainer_of(at) is trainer and step_metric(at) == "10"
+    np.testing.assert_array_equal(trainer.model.params, params)
+    at.button(key="step10").click().run()  # and it goes on training
+    assert trainer_of(at) is trainer and step_metric(at) == "20"
+
+
+def test_a_loss_blowing_up_is_said_before_it_overflows_with_the_go_back_button():
+    """README: 'While the loss is blowing up, the page says so before it overflows, with the same button'. House
+    prices, plain SGD at 0.3: the warning comes at step 6, the divergence only at step 38."""
+    at = open_train()
+    set_widget(at, "w_dataset", "house_prices")
+    set_widget(at, "w_kind", "linear")
+    set_widget(at, "w_optimizer", "sgd")
+    set_widget(at, "w_lr", 0.3)
+    at.button(key="step10").click().run()
+    trainer = trainer_of(at)
+    assert trainer.diverged is None and step_metric(at) == "10"
+    warnings = shown(at.warning)
+    assert any("too high" in w and "training will diverge" in w for w in warnings)
+    assert not any("diverged" in w for w in warnings)
+    healthy = trainer.healthy_step()
+    assert at.button(key="rewind").label == f"Go back to step {healthy:,}" and healthy < 10
+    at.button(key="rewind").click().run()
+    assert step_metric(at) == str(healthy) and max(trainer.history.steps) == healthy
+
+
+def test_the_page_says_when_losses_are_measured_on_a_sample_of_a_large_set():
+    """README: train and test loss are measured on a fixed sample of 5 000 rows of a larger set, 'and the page
+    says so'. 6 500 rows: 5 200 to train on, 1 300 to test."""
+    table = "a,b,y\n" + "".join(f"{i % 97 / 10},{(i * 7) % 31 / 5},{i % 2}\n" for i in range(6_500))
+    at = upload_csv(open_train(), table.encode())
+    assert trainer_of(at).eval_rows == {"train": 5_000, "test": 1_300}
+    assert any("fixed sample of 5000 of the 5200 train rows" in c.value for c in at.caption)
+    set_widget(at, "w_dataset", "moons")  # a small set: every row, and nothing said
+    assert not any("fixed sample" in c.value for c in at.caption)
+
+
+def test_stopping_a_long_run_keeps_every_step_done(monkeypatch):
+    """README: 'Train N (a long run under a progress bar; Stop keeps what was done)'. A click on Stop interrupts the
+    script between chunks (Streamlit stops it at its next call); here the fourth chunk's call to train stops it."""
+    from streamlit.runtime.scriptrunner import StopException
+
+    import ui
+
+    calls, train = [], ui.train
+
+    def interrupted(n_steps):
+        if len(calls) == 3:
+            raise StopException()
+        calls.append(n_steps)
+        return train(n_steps)
+
+    at = open_train()
+    at.button(key="step10").click().run()
+    monkeypatch.setattr(ui, "train", interrupted)
+    at.button(key="long").click().run()
+    assert calls == [50, 50, 50] and not at.exception
+    monkeypatch.setattr(ui, "train", train)
+    at.run()
+    assert step_metric(at) == "160" and trainer_of(at).step_count == 160
+    assert list(trainer_of(at).history.steps) == list(range(161))

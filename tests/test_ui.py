@@ -39,3 +39,37 @@ def test_parse_count_reads_whole_numbers_as_people_type_them(text, value):
 def test_parse_count_refuses_what_it_cannot_use_and_says_the_range(text):
     with pytest.raises(ValueError, match="whole number from 1 to 100,000"):
         experiment.parse_count(text, 1, 100_000, "number of steps")
+
+
+def test_closed_sessions_are_collected_at_most_once_a_minute(monkeypatch):
+    """A closed session's trainer sits in a reference cycle (page globals <-> fragment functions) that
+    only the cyclic collector frees; the app runs it now and then, never on every rerun."""
+    import gc
+
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda: calls.append(1))
+    monkeypatch.setattr(ui, "_last_collect", [1000.0])
+    assert not ui.release_closed_sessions(now=1000.0 + ui.GC_SECONDS / 2)
+    assert ui.release_closed_sessions(now=1000.0 + ui.GC_SECONDS + 1)
+    assert not ui.release_closed_sessions(now=1000.0 + ui.GC_SECONDS + 2)
+    assert calls == [1]
+
+
+def test_a_trainer_in_a_page_like_cycle_is_freed_by_the_collection():
+    import gc
+    import weakref
+
+    from weightviz import experiment
+
+    gc.disable()  # no automatic collection in between
+    try:
+        _, trainer = experiment.build(experiment.Config())
+        namespace = {"trainer": trainer}
+        exec("def live_view():\n    return trainer\n", namespace)  # the function's globals hold it: a cycle
+        ref = weakref.ref(trainer)
+        del trainer, namespace
+        assert ref() is not None  # reference counting alone does not free it
+        ui.release_closed_sessions(now=ui._last_collect[0] + ui.GC_SECONDS + 1)
+        assert ref() is None
+    finally:
+        gc.enable()
