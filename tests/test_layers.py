@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.conftest import numerical_gradient
 from weightviz import MLP
 from weightviz.layers import BatchNorm, Dense, Dropout
 
@@ -118,18 +119,8 @@ def test_batch_norm_backward_matches_finite_differences(rng):
     loss()
     dX = bn.backward(R)
     d_gamma, d_beta = bn.grads["gamma"].copy(), bn.grads["beta"].copy()
-    h = 1e-6
     for analytic, array in ((dX, X), (d_gamma, bn.params["gamma"]), (d_beta, bn.params["beta"])):
-        numeric = np.zeros_like(array)
-        for i in np.ndindex(array.shape):
-            old = array[i]
-            array[i] = old + h
-            plus = loss()
-            array[i] = old - h
-            minus = loss()
-            array[i] = old
-            numeric[i] = (plus - minus) / (2 * h)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(analytic, numerical_gradient(loss, array), rtol=1e-6, atol=1e-8)
 
 
 def test_dense_is_x_dot_w_plus_b_and_its_gradients(rng):
