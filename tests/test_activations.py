@@ -33,3 +33,20 @@ def test_sigmoid_is_stable_for_huge_inputs():
 def test_unknown_name_lists_choices():
     with pytest.raises(ValueError, match="relu"):
         activations.get("swishy")
+
+
+def test_the_registry_holds_the_readme_names():
+    """README's registries table: relu, leaky_relu, elu, gelu (tanh form), tanh, sigmoid, linear, each the function
+    its name says."""
+    assert set(activations.ACTIVATIONS) == {"relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "linear"}
+    z = np.array([-1.5, 0.5, 2.0])
+    for name, expected in [
+        ("relu", np.maximum(z, 0)),
+        ("leaky_relu", np.where(z > 0, z, 0.01 * z)),
+        ("elu", np.where(z > 0, z, np.expm1(z))),
+        ("gelu", 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))),
+        ("tanh", np.tanh(z)),
+        ("sigmoid", 1 / (1 + np.exp(-z))),
+        ("linear", z),
+    ]:
+        np.testing.assert_allclose(activations.get(name).forward(z), expected, rtol=1e-12, err_msg=name)

@@ -246,3 +246,79 @@ def test_every_class_is_split_in_proportion(name):
     for c in np.unique(y):
         in_test, total = int((ds.y_test == c).sum()), int((y == c).sum())
         assert abs(in_test - share * total) <= 1, (c, in_test, total)
+
+
+def test_the_registry_holds_the_readme_names():
+    """README's registries table: the fourteen datasets (a CSV comes through datasets.from_csv)."""
+    assert set(datasets.DATASETS) == {
+        "house_prices",
+        "linear",
+        "plane",
+        "moons",
+        "circles",
+        "xor",
+        "spiral",
+        "blobs",
+        "polynomial",
+        "iris",
+        "wine",
+        "breast_cancer",
+        "diabetes",
+        "digits",
+    }
+
+
+def test_csv_features_and_target_are_standardised_with_the_training_sets_statistics():
+    """README: from_csv 'standardises with the training set's statistics': the training features (and a regression
+    target) have mean 0 and standard deviation 1, and the test set is mapped with the same mean and scale."""
+    rng = np.random.default_rng(0)
+    raw = rng.normal(loc=[5.0, -300.0], scale=[2.0, 40.0], size=(60, 2))
+    y = raw @ [1.0, 0.1] + rng.normal(size=60)
+    text = "a,b,y\n" + "".join(f"{a:.17g},{b:.17g},{t:.17g}\n" for (a, b), t in zip(raw, y, strict=True))
+    ds = datasets.from_csv(text.encode(), target="y", test_fraction=0.25, seed=1)
+    np.testing.assert_allclose(ds.X_train.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(ds.X_train.std(axis=0), 1, rtol=1e-12)
+    np.testing.assert_allclose([ds.y_train.mean(), ds.y_train.std()], [0, 1], atol=1e-12)
+    raw_train, raw_test = ds.raw(ds.X_train), ds.raw(ds.X_test)  # back to the file's values
+    rows = {tuple(r) for r in np.round(raw, 9)}
+    assert {tuple(r) for r in np.round(np.vstack([raw_train, raw_test]), 9)} == rows
+    np.testing.assert_allclose(ds.X_test, (raw_test - raw_train.mean(0)) / raw_train.std(0), rtol=1e-10, atol=1e-12)
+    assert abs(ds.X_test.mean(axis=0)).max() > 1e-3  # the test set's own statistics were not used
+
+
+def test_csv_caps_are_50_mb_100_000_rows_and_1000_features():
+    """README: a file over 50 MB or 100 000 rows is refused with a message naming the problem (and the app's
+    largest network has 1000 inputs, the feature cap). Files just at each cap get past that check."""
+    at_rows = b"x,y\n" + b"1,0\n2,1\n" * 50_000
+    assert len(datasets.read_csv(at_rows)) == 100_000
+    with pytest.raises(CSVError, match="more than 100,000 rows"):
+        datasets.read_csv(at_rows + b"3,0\n")
+    at_bytes = b"x,y\n" + b"1,0\n" * ((50 * 2**20 - 4) // 4)  # exactly 50 MB: refused for its rows, not its size
+    assert len(at_bytes) == 50 * 2**20
+    with pytest.raises(CSVError, match="rows") as refused:
+        datasets.read_csv(at_bytes)
+    assert "MB" not in str(refused.value)
+    with pytest.raises(CSVError, match="larger than 50 MB"):
+        datasets.read_csv(at_bytes + b"\n")
+    del at_bytes
+    columns = [f"f{j}" for j in range(1001)]
+    wide = ",".join([*columns, "y"]) + "\n" + "".join(",".join(["1"] * 1001 + [str(i % 2)]) + "\n" for i in range(6))
+    assert datasets.from_csv(wide.encode(), features=columns[:1000], target="y").n_features == 1000
+    with pytest.raises(CSVError, match="1001 feature columns; at most 1000"):
+        datasets.from_csv(wide.encode(), target="y")
+
+
+def test_built_in_tables_load_without_the_network(monkeypatch):
+    """README: the real tables are the ones scikit-learn ships inside its package, read from disk, no network."""
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a dataset tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    rows = {"iris": 150, "wine": 178, "breast_cancer": 569, "diabetes": 442, "digits": 1797}
+    for name in datasets.BUILT_IN_TABLES:
+        ds = datasets.load(name)
+        assert len(ds.X_train) + len(ds.X_test) == rows[name]

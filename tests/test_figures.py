@@ -427,3 +427,80 @@ def test_user_names_show_as_written_in_every_figure(task):
         assert not any("<b>bold" in t or "<a href" in t or "%{fake}" in t or "a & b" in t for t in texts)
     every = [t for fig in figs for t in _strings(fig.to_plotly_json())]
     assert any("&lt;b&gt;bold&lt;/b&gt;" in t for t in every)  # shown, as written
+
+
+# -- README claims about what the pictures show ------------------------------------------------------
+def test_network_edges_are_coloured_by_sign_sized_by_magnitude_and_nodes_coloured_by_bias():
+    """README: 'edge colour = sign, width = |w|, node colour = bias'. Every edge i → j is found by its end points
+    (layer l at x = l, unit 1 on top) and must carry the colour of its weight's sign and a width that never
+    shrinks as |w| grows."""
+    W1 = np.array([[0.9, -0.1, 0.5], [-0.7, 0.3, -0.05]])
+    W2 = np.array([[-1.0], [0.2], [0.6]])
+    b1, b2 = np.array([0.4, -0.8, 0.0]), np.array([0.25])
+    fig = figures.network_graph([W1, W2], [b1, b2])
+    edges = {}  # ((x0, y0), (x1, y1)) -> (colour, width)
+    for trace in (t for t in fig.data if t.mode == "lines"):
+        xs, ys = list(trace.x), list(trace.y)
+        for k in range(0, len(xs), 3):
+            edges[(xs[k], ys[k]), (xs[k + 1], ys[k + 1])] = (trace.line.color, trace.line.width)
+
+    def height(i, n):
+        return 0.5 if n == 1 else 1 - i / (n - 1)
+
+    seen = []
+    for l, W in enumerate([W1, W2]):
+        m, n = W.shape
+        for i in range(m):
+            for j in range(n):
+                colour, width = edges[(l, height(i, m)), (l + 1, height(j, n))]
+                assert colour == (figures.network.POSITIVE if W[i, j] > 0 else figures.network.NEGATIVE)
+                seen.append((abs(W[i, j]), width))
+    assert len(seen) == len(edges) == 9
+    widths = [width for _, width in sorted(seen)]  # by |w|
+    assert widths == sorted(widths) and widths[0] < widths[-1]
+    nodes = fig.data[-1]
+    assert list(nodes.marker.color) == [0.0, 0.0, 0.4, -0.8, 0.0, 0.25]  # inputs have no bias: 0 (white)
+    assert nodes.marker.cmin == -nodes.marker.cmax == -0.8  # a diverging scale centred on zero
+
+
+def test_home_figures_draw_each_houses_error_and_a_log_scaled_loss_surface(rng):
+    """README (Home): the data plot shows your line, each house's error and the least-squares line; the loss
+    surface is the log-scaled MSE over (w, b)."""
+    x, y = rng.uniform(0.6, 3.5, 12), rng.normal(size=12)
+    w, b = 0.8, -0.3
+    fig = figures.line_fit(x, y, w, b, best=(1.5, 0.5))
+    errors, houses, line, least = fig.data
+    segments = np.asarray(errors.y, dtype=float).reshape(12, 3)  # (y, w·x + b, gap) per house
+    np.testing.assert_allclose(np.asarray(errors.x, dtype=float).reshape(12, 3)[:, :2], np.c_[x, x])
+    np.testing.assert_allclose(segments[:, :2], np.c_[y, w * x + b], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(line.y), w * np.asarray(line.x) + b, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(least.y), 1.5 * np.asarray(least.x) + 0.5, rtol=1e-12)
+    assert list(houses.x) == list(x) and list(houses.y) == list(y)
+    ws, bs = surfaces.grid_axes((-1, 4), (-3, 4), 20)
+    S = surfaces.mse_surface(x, y, ws, bs)
+    contour = figures.loss_surface(ws, bs, S).data[0]
+    np.testing.assert_allclose(np.asarray(contour.z), np.log10(S), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(contour.customdata), S)  # the hover keeps the MSE itself
+
+
+@pytest.mark.parametrize(
+    "name,title,first",
+    [
+        ("house_prices", "The fitted curve", ("scatter", None)),
+        ("polynomial", "The fitted curve", ("scatter", None)),
+        ("plane", "What the model predicts", ("heatmap", "ŷ")),  # the regression surface
+        ("moons", "What the model predicts", ("heatmap", "P(y=1)")),  # the decision boundary
+        ("blobs", "What the model predicts", ("heatmap", None)),  # the predicted class
+        ("diabetes", "Predicted vs actual", ("scatter", None)),
+        ("iris", "Test confusion matrix", ("heatmap", None)),
+    ],
+)
+def test_data_view_shows_the_picture_the_readme_names(name, title, first):
+    """README: a decision boundary, fitted curve or regression surface for one or two inputs, else a confusion
+    matrix (classes) or predicted-vs-actual (regression) for many inputs."""
+    ds = datasets.load(name)
+    fig = figures.data_view(MLP(ds.layer_sizes([4]), task=ds.task, seed=0), ds)
+    assert fig.layout.title.text.startswith(title)
+    trace = fig.data[0]
+    colorbar = trace.colorbar.title.text if trace.type == "heatmap" and trace.showscale is not False else None
+    assert (trace.type, colorbar) == first

@@ -148,3 +148,52 @@ def test_a_second_evaluation_at_the_same_step_replaces_the_first():
     trainer.history.record_eval(5, 1.0, 2.0, 3.0, 4.0)
     steps, values = trainer.history.eval_column("test_loss")
     assert list(steps) == [0, 5] and values[-1] == 2.0
+
+
+def test_every_step_records_the_readme_list_with_30_bins_and_float32_snapshots_of_everything():
+    """README: per layer the gradient's mean, min and max and the biases' gradient norm; the learning rate, the
+    mini-batch loss, the penalty and the global gradient norm; 30-bin histograms; float32 snapshots of *all*
+    parameters (biases too) and gradients. (test_recorded_statistics_match_numpy checks the rest.)"""
+    ds = datasets.moons(seed=0)
+    model = MLP(ds.layer_sizes([6, 5]), activation="tanh", task="binary", seed=0)
+    lr, l1, l2 = 0.05, 0.01, 0.02
+    options = {"step_size": 2, "gamma": 0.5}
+    trainer = Trainer(model, ds.X_train, ds.y_train, lr=lr, l1=l1, l2=l2, schedule="step", schedule_options=options)
+    trainer.run(4)
+    W = model.params[: model.n_weights].copy()
+    probe, batches, inner = model.clone(), [], model.forward_backward
+    model.forward_backward = lambda X, y, training=False, rng=None: batches.append((X, y)) or inner(X, y, training, rng)
+    result = trainer.step()
+    expected_loss = probe.forward_backward(*batches[-1])  # the batch's loss on the weights before the update
+    h = trainer.history
+    assert result.loss == pytest.approx(expected_loss, rel=1e-12)
+    assert h.column("batch_loss")[-1] == result.loss and h.column("lr")[-1] == lr * 0.5**2  # step 5: t = 4
+    assert h.column("penalty")[-1] == pytest.approx(l1 * np.abs(W).sum() + l2 / 2 * (W**2).sum(), rel=1e-12)
+    assert h.column("grad_norm")[-1] == pytest.approx(np.linalg.norm(model.grads), rel=1e-12)
+    for l, G in enumerate(model.grad_weights):
+        assert h.column(f"g_mean_{l}")[-1] == pytest.approx(G.mean(), abs=1e-15)
+        assert h.column(f"g_min_{l}")[-1] == G.min() and h.column(f"g_max_{l}")[-1] == G.max()
+        assert h.column(f"gb_norm_{l}")[-1] == pytest.approx(np.linalg.norm(model.grad_biases[l]), rel=1e-12)
+    steps, counts, _ = h.histograms("w")
+    assert h.bins == 30 and counts.shape[1:] == (3, 30) and h.histograms("g")[1].shape[1:] == (3, 30)
+    assert (counts.sum(axis=2) == [w.size for w in model.weights]).all()
+    assert h.snapshots["params"].dtype == h.snapshots["grads"].dtype == np.float32
+    np.testing.assert_array_equal(h.snapshots["params"][-1], model.params.astype(np.float32))
+    np.testing.assert_array_equal(h.snapshots["grads"][-1], model.grads.astype(np.float32))
+    assert list(h.snapshot_steps) == list(steps) == list(range(6))
+
+
+def test_the_default_memory_budget_is_64_mb_per_trainer():
+    """README: snapshots and statistics are kept under a memory budget, ``memory_budget_mb=64`` per trainer: what the
+    four logs can hold when full adds up to 64 MiB (and a trainer given 8 MB gets an eighth of the rows)."""
+    ds = datasets.moons(seed=0)
+
+    def capacity_bytes(trainer):
+        logs = (trainer.history.scalars, trainer.history.hists, trainer.history.evals, trainer.history.snapshots)
+        return sum(log.capacity * log.nbytes / len(log.steps_buf) for log in logs)  # rows that fit × bytes a row
+
+    model = MLP(ds.layer_sizes([32, 32]), task="binary", seed=0)
+    default = Trainer(model, ds.X_train, ds.y_train)
+    assert 0.99 * 64 * 2**20 < capacity_bytes(default) <= 64 * 2**20
+    small = Trainer(model, ds.X_train, ds.y_train, memory_budget_mb=8)
+    assert capacity_bytes(small) == pytest.approx(capacity_bytes(default) / 8, rel=0.01)

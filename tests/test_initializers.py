@@ -53,3 +53,28 @@ def test_same_seed_same_weights(name):
     a = initializers.get(name)(20, 10, np.random.default_rng(7))
     b = initializers.get(name)(20, 10, np.random.default_rng(7))
     np.testing.assert_array_equal(a, b)
+
+
+def test_the_registry_holds_the_readme_names_and_options():
+    """README's registries table: the eleven initializers, and the options constant (value), normal (std),
+    uniform (limit) and orthogonal (gain); the others take none."""
+    assert set(initializers.INITIALIZERS) == {
+        "zeros",
+        "constant",
+        "normal",
+        "uniform",
+        "xavier_uniform",
+        "xavier_normal",
+        "he_uniform",
+        "he_normal",
+        "lecun_uniform",
+        "lecun_normal",
+        "orthogonal",
+    }
+    options = {name: list(initializers.options(name)) for name in initializers.INITIALIZERS}
+    assert {name: o for name, o in options.items() if o} == {
+        "constant": ["value"],
+        "normal": ["std"],
+        "uniform": ["limit"],
+        "orthogonal": ["gain"],
+    }

@@ -81,3 +81,16 @@ def test_r2_of_a_constant_target_is_one_when_predicted_exactly_as_in_sklearn():
     assert losses.r2_score(y.copy(), y) == 1.0
     off = y + np.array([[0.5, 0.0]])
     assert losses.r2_score(off, y) == pytest.approx(0.5)  # (0 + 1) / 2
+
+
+def test_mse_is_the_mean_over_samples_and_outputs(rng):
+    """README: MSE = mean of squared errors over samples *and* outputs (n·k terms), no ½; its gradient 2(z − y)/(n·k).
+
+    Summing over the outputs (mean over samples only) would make the loss and gradient k = 3 times larger."""
+    Z, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    loss, dZ = losses.mse(Z, Y)
+    assert loss == pytest.approx(np.sum((Z - Y) ** 2) / 24, rel=1e-12)
+    np.testing.assert_allclose(dZ, 2 * (Z - Y) / 24, rtol=1e-12)
+    model = MLP([2, 3], task="regression", init="normal", seed=0)  # and what the model and its score use
+    X = rng.normal(size=(8, 2))
+    assert model.loss_and_grads(X, Y)[0] == pytest.approx(np.mean((model.predict(X) - Y) ** 2), rel=1e-12)

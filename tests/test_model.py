@@ -199,3 +199,45 @@ def test_batch_norm_refuses_a_training_batch_of_one_row():
     with pytest.raises(ValueError, match="at least 2 rows"):
         model.forward(np.ones((1, 3)), training=True)
     assert model.forward(np.ones((1, 3))).shape == (1, 1)  # inference uses the running statistics: fine
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_loss_and_grads_returns_the_exact_gradient_of_the_loss_it_returns(training, rng):
+    """README: ``loss, grad_W, grad_b = model.loss_and_grads(X, y)`` is the mean data loss and its exact gradient
+    (central differences of that same loss over every weight and bias), in either mode."""
+    model = MLP([3, 5, 4, 3], activation="tanh", task="multiclass", batch_norm=True, dropout=0.3, seed=1, bias_init=0.1)
+    X, y = rng.normal(size=(9, 3)), np.arange(9) % 3
+
+    def loss():  # a fresh rng with the same seed: the same dropout masks on every call
+        return model.loss_and_grads(X, y, training=training, rng=np.random.default_rng(2))[0]
+
+    _, grad_W, grad_b = model.loss_and_grads(X, y, training=training, rng=np.random.default_rng(2))
+    for analytic, arrays in ((grad_W, model.weights), (grad_b, model.biases)):
+        for g, array in zip(analytic, arrays, strict=True):
+            assert g.shape == array.shape  # (b₀, b₁ feed batch norm in training mode: their gradient is 0)
+            np.testing.assert_allclose(g, numerical_gradient(loss, array), rtol=1e-6, atol=1e-9)
+
+
+def test_each_hidden_layer_is_dense_batch_norm_activation_dropout_in_that_order(rng):
+    """README: Dense → [BatchNorm] → activation → [Dropout], then a Dense output producing logits.
+
+    An identity output layer shows the hidden layer's training-mode output: each entry is 0 (dropped) or
+    tanh(BN(X·W₀ + b₀))/(1 − p). Dropout before tanh would give tanh(·/(1 − p)); tanh before batch norm, or
+    batch norm after dropout, other values again."""
+    p = 0.5
+    model = MLP([3, 6, 6], activation="tanh", task="regression", batch_norm=True, dropout=p, init="normal", seed=0)
+    model.weights[0][...] = rng.normal(scale=2.0, size=(3, 6))
+    model.biases[0][...] = rng.normal(size=6)
+    model.weights[1][...] = np.eye(6)
+    X = rng.normal(size=(40, 3))
+    out = model.forward(X, training=True, rng=np.random.default_rng(0))
+    Z = X @ model.weights[0] + model.biases[0]
+    kept = np.tanh((Z - Z.mean(axis=0)) / np.sqrt(Z.var(axis=0) + 1e-5)) / (1 - p)
+    dropped = out == 0
+    assert 0.3 < dropped.mean() < 0.7
+    np.testing.assert_allclose(out[~dropped], kept[~dropped], rtol=1e-12)
+    # the output layer is Dense and gives logits: a binary model's P(y=1) is σ of the last Dense layer
+    binary = MLP([3, 6, 1], activation="tanh", task="binary", seed=0)
+    (H,) = binary.hidden_activations(X)
+    np.testing.assert_allclose(binary.forward(X)[:, 0], H @ binary.weights[1][:, 0] + binary.biases[1][0], rtol=1e-12)
+    np.testing.assert_allclose(binary.predict(X), 1 / (1 + np.exp(-binary.forward(X)[:, 0])), rtol=1e-12)

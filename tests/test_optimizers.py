@@ -158,3 +158,23 @@ def test_cosine_ends_at_min_lr_and_stays_there():
     cos = optimizers.schedule("cosine", total_steps=10)
     assert [cos(0.5, t) for t in (10, 11, 10_000)] == [0.0, 0.0, 0.0]
     assert cos(0.5, 9) > 0
+
+
+def test_the_registries_hold_the_readme_names_and_options():
+    """README's registries table: optimizers sgd, momentum (momentum, nesterov), rmsprop, adam, adamw (weight_decay);
+    schedules constant, step (step_size, gamma), exponential (decay_rate, decay_steps), cosine (total_steps, min_lr)."""
+    assert set(optimizers.OPTIMIZERS) == {"sgd", "momentum", "rmsprop", "adam", "adamw"}
+    optimizers.make("momentum", 2, 2, momentum=0.5, nesterov=True)
+    optimizers.make("adamw", 2, 2, weight_decay=0.1)
+    for name, option in [("sgd", "momentum"), ("adam", "weight_decay"), ("rmsprop", "nesterov")]:
+        with pytest.raises(ValueError, match="option"):
+            optimizers.make(name, 2, 2, **{option: 0.1})
+    assert set(optimizers.SCHEDULES) == {"constant", "step", "exponential", "cosine"}
+    for name, options in [
+        ("step", {"step_size": 5, "gamma": 0.1}),
+        ("exponential", {"decay_rate": 0.5, "decay_steps": 7}),
+        ("cosine", {"total_steps": 9, "min_lr": 0.01}),
+    ]:
+        assert optimizers.schedule(name, **options)(1.0, 0) == 1.0
+    with pytest.raises(ValueError, match="option"):
+        optimizers.schedule("constant", gamma=0.5)

@@ -1,5 +1,6 @@
 """Every page through streamlit.testing.v1.AppTest, with the default settings and a spread of configurations."""
 
+import base64
 import json
 import re
 
@@ -563,3 +564,29 @@ def test_stopping_a_long_run_keeps_every_step_done(monkeypatch):
     at.run()
     assert step_metric(at) == "160" and trainer_of(at).step_count == 160
     assert list(trainer_of(at).history.steps) == list(range(161))
+
+
+def test_home_descends_by_full_batch_gradient_steps_from_the_sliders_point():
+    """README (Home): 'the path full-batch gradient descent takes from your point': the path starts at the sliders'
+    (w, b) and each step is (w, b) − η·∇L with the gradient of the MSE over every house."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    set_widget(at, "home_w", 2.5)
+    set_widget(at, "home_b", -1.0)
+    set_widget(at, "home_lr", 0.1)
+    at.button(key="home_start").click().run()
+    at.button(key="home_step1").click().run()
+    at.button(key="home_step1").click().run()
+    path = next(
+        t
+        for t in next(f for f in figures(at) if title(f) == "Loss over (w, b)")["data"]
+        if t.get("name") == "gradient descent"
+    )
+    home = at.session_state["home"]
+    x, y = home["x"], home["y"]
+    expected = [np.array([2.5, -1.0])]
+    for _ in range(2):
+        w, b = expected[-1]
+        error = w * x + b - y
+        expected.append(expected[-1] - 0.1 * np.array([2 * np.mean(error * x), 2 * np.mean(error)]))
+    drawn = [np.frombuffer(base64.b64decode(path[c]["bdata"]), path[c]["dtype"]) for c in "xy"]  # plotly's typed arrays
+    np.testing.assert_allclose(np.c_[drawn[0], drawn[1]], expected, rtol=1e-6)  # (float32 snapshots)

@@ -542,3 +542,100 @@ def test_evaluation_is_inference_and_changes_nothing():
     assert trainer.evaluate() == scores  # no dropout mask drawn
     assert scores["train_loss"] == pytest.approx(model.loss_and_grads(ds.X_train, ds.y_train)[0], rel=1e-12)
     assert scores["test_metric"] == pytest.approx(np.mean((model.predict(ds.X_test) >= 0.5) == ds.y_test))
+
+
+# -- claims of the README without a test before ------------------------------------------------------
+def test_penalties_act_on_weights_only_never_on_biases_or_batch_norm_gamma_and_beta():
+    """One SGD step with l1 and l2 on a batch-norm network: biases, γ and β move by −η·g of the data loss alone;
+    the weights by the L2 gradient, then the L1 soft-threshold η·l1."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3)), np.arange(16) % 2
+    model = MLP([3, 5, 1], activation="tanh", task="binary", batch_norm=True, seed=0, bias_init=0.5)
+    bn = model.batch_norms[0]
+    bn.params["gamma"][...], bn.params["beta"][...] = 2.0, 1.0  # large, so a penalty on them would show
+    theta, n_w = model.params.copy(), model.n_weights
+    lr, l1, l2 = 0.1, 0.05, 0.5
+    trainer = Trainer(model, X, y, optimizer="sgd", lr=lr, batch_size=16, l1=l1, l2=l2)
+    trainer.step()
+    data_grad = model.grads.copy()  # the update's gradient: data part, plus l2·W on the weights only
+    data_grad[:n_w] -= l2 * theta[:n_w]
+    probe = model.clone(theta)  # the data gradient at the start, computed apart
+    probe.forward_backward(X, y, training=True, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(data_grad, probe.grads, rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(model.params[n_w:], theta[n_w:] - lr * probe.grads[n_w:], rtol=1e-12)
+    moved = theta[:n_w] - lr * (probe.grads[:n_w] + l2 * theta[:n_w])
+    np.testing.assert_allclose(model.params[:n_w], np.sign(moved) * np.maximum(np.abs(moved) - lr * l1, 0), rtol=1e-12)
+    assert trainer.history.column("penalty")[-1] == pytest.approx(
+        l1 * np.abs(theta[:n_w]).sum() + l2 / 2 * (theta[:n_w] ** 2).sum(), rel=1e-12
+    )
+
+
+def test_a_gradient_past_1e30_or_a_nan_loss_ends_training_and_keeps_the_weights():
+    """README: the loss, the *applied* gradient norm or any weight past ±1e30, or NaN, ends training with a Diverged
+    naming the step and the value. Rows x = 1e25 and an error e: the loss is e² (~1e9), the gradient's norm 2e·1e25."""
+    X, y = np.array([[1e25], [1e25]]), np.zeros(2)
+
+    def trainer(gradient_norm, clip_norm=None):
+        model = MLP([1, 1], task="regression", init="zeros")
+        model.weights[0][0, 0] = gradient_norm / 2e25 / 1e25  # the error e = gradient_norm / 2e25
+        return Trainer(model, X, y, optimizer="sgd", lr=1e-3, batch_size=2, clip_norm=clip_norm)
+
+    assert not trainer(0.9e30).step().diverged  # under the bound: an ordinary (if huge) step
+    t = trainer(1.1e30)
+    before = t.model.params.copy()
+    result = t.step()
+    assert result.diverged and result.what == "gradient" and result.step == 1
+    assert result.value == pytest.approx(1.1e30, rel=1e-9) and "the gradient's norm reached 1.100e+30" in result.message
+    np.testing.assert_array_equal(t.model.params, before)
+    assert t.step_count == 0 and list(t.history.steps) == [0]
+    assert not trainer(1.1e30, clip_norm=1.0).step().diverged  # clipped to 1 before it is applied
+    nan = MLP([1, 1], task="regression")
+    nan.weights[0][0, 0] = np.nan
+    result = Trainer(nan, np.ones((4, 1)), np.zeros(4), optimizer="sgd").step()
+    assert result.diverged and result.what == "loss" and np.isnan(result.value) and "became NaN" in result.message
+
+
+def test_a_lone_last_row_joins_the_batch_before_it_for_every_model():
+    """README: 'a lone last row joins the batch before it, for every model', not only with batch norm."""
+    X, y = np.random.default_rng(0).normal(size=(17, 2)), np.arange(17) % 2
+    for model in (MLP([2, 1], task="binary"), MLP([2, 4, 1], task="binary", dropout=0.2)):
+        trainer = Trainer(model, X, y, batch_size=4)
+        for _ in range(2):  # two epochs
+            batches = [trainer._next_batch() for _ in range(4)]
+            assert [len(b) for b in batches] == [4, 4, 4, 5]
+            assert sorted(np.concatenate(batches)) == list(range(17))
+
+
+def test_evaluation_by_default_about_every_4n_over_batch_steps_at_most_every_100():
+    """README: train and test loss every ~4·n/batch steps (n the rows evaluated), and at the end of every run()."""
+    ds = datasets.moons(seed=0)  # 240 + 60 rows: ⌈4·300/32⌉ = 38
+    trainer = Trainer(
+        MLP(ds.layer_sizes([4]), task="binary"), ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test
+    )
+    assert trainer.eval_every == 38
+    trainer.run(100)  # 38, 76, and 100: the end of the run
+    assert list(trainer.history.eval_column("test_loss")[0]) == [0, 38, 76, 100]
+    full = Trainer(MLP(ds.layer_sizes([4]), task="binary"), ds.X_train, ds.y_train, batch_size=240)
+    assert full.eval_every == 4  # ⌈4·240/240⌉
+    big = datasets.load("digits")  # 1797 rows at batch 32: ⌈224.6⌉, capped at 100
+    capped = Trainer(
+        MLP(big.layer_sizes(), task="multiclass"), big.X_train, big.y_train, X_test=big.X_test, y_test=big.y_test
+    )
+    assert capped.eval_every == 100
+
+
+def test_home_gradient_descent_diverges_above_about_0_17():
+    """README (Home): full-batch gradient descent on the house prices 'above about 0.17 diverges'. The MSE's
+    Hessian is H = (2/n)·AᵀA with A = [x 1]; gradient descent converges iff η < 2/λ_max(H) ≈ 0.172."""
+    ds = datasets.house_prices(n_samples=60, seed=0)  # the Home page's data (ui.home_state)
+    x, y = ds.X_train[:, 0], ds.y_train
+    A = np.column_stack([x, np.ones_like(x)])
+    threshold = 2 / np.linalg.eigvalsh(2 / len(x) * A.T @ A).max()
+    assert 0.16 < threshold < 0.18
+
+    def run(lr):
+        model = MLP([1, 1], task="regression", init="zeros")
+        model.weights[0][0, 0], model.biases[0][0] = 0.5, 2.0  # the sliders' starting point
+        return Trainer(model, x[:, None], y, optimizer="sgd", lr=lr, batch_size=len(x)).run(3000)
+
+    assert not run(0.97 * threshold).diverged and run(1.03 * threshold).diverged
