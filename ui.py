@@ -160,6 +160,15 @@ def trainer():
     return st.session_state.get(TRAINER)
 
 
+def layer_names(model):
+    """ "layer 1: 2 → 8", …, "layer 3: 8 → 1 (output)": what the layer selector lists, counted from 1."""
+    n_layers = len(model.weights)
+    return [
+        f"layer {l + 1}: {W.shape[0]} → {W.shape[1]}" + (" (output)" if l == n_layers - 1 else "")
+        for l, W in enumerate(model.weights)
+    ]
+
+
 # -- actions (button callbacks) -------------------------------------------------------------------
 def train(n_steps):
     """Run ``n_steps`` on the session's trainer (it stops by itself at a divergence)."""

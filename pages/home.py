@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from weightviz import figures, surfaces
-from weightviz.formatting import number
+from weightviz.formatting import compact, number
 
 ui.ensure_navigation("")
 
@@ -26,13 +26,6 @@ left, right = st.columns(2)
 with left:
     w = st.slider("w (weight: price per 1000 sq ft, in $100k)", *W_RANGE, value=0.5, step=0.05, key="home_w")
     b = st.slider("b (bias: price at zero area, in $100k)", *B_RANGE, value=2.0, step=0.05, key="home_b")
-    loss = float(surfaces.mse_surface(x, y, [w], [b])[0, 0])
-    grad = surfaces.mse_gradient(x, y, w, b)
-    cols = st.columns(3)
-    cols[0].metric("Loss (MSE)", number(loss), help="mean over houses of (w·x + b − price)²")
-    cols[1].metric("∂L/∂w", number(grad[0], 3, signed=True))
-    cols[2].metric("∂L/∂b", number(grad[1], 3, signed=True))
-    st.plotly_chart(figures.line_fit(x, y, w, b, best, ds.feature_names[0], ds.target_name), key="home_fit")
 with right:
     st.markdown("**Gradient descent** from your (w, b), one full-batch step at a time:")
     lr = st.select_slider(
@@ -44,7 +37,7 @@ with right:
     )
     buttons = st.columns(3)
     buttons[0].button(
-        "Restart here",
+        "Restart",
         on_click=ui.home_start,
         args=(w, b, lr),
         key="home_start",
@@ -53,18 +46,31 @@ with right:
     )
     buttons[1].button("1 step", on_click=ui.home_steps, args=(1, lr), key="home_step1", width="stretch")
     buttons[2].button("10 steps", on_click=ui.home_steps, args=(10, lr), key="home_step10", width="stretch")
-    path = ui.home_path()
-    ui.show_messages(ui.home_trainer(), keys=(), rewind_key="home_rewind")
-    ws, bs = surfaces.grid_axes(W_RANGE, B_RANGE, 80)
-    surface = surfaces.mse_surface(x, y, ws, bs)
-    st.plotly_chart(
-        figures.loss_surface(ws, bs, surface, path=path, point=(w, b), gradient=grad, best=best), key="home_surface"
+
+loss = float(surfaces.mse_surface(x, y, [w], [b])[0, 0])
+grad = surfaces.mse_gradient(x, y, w, b)
+t = ui.home_trainer()
+cols = st.columns(4)  # across the page: a metric card in half a column would cut its number at 1024 px
+cols[0].metric("Loss (MSE)", compact(loss, max_chars=6), help="At your (w, b): mean over houses of (w·x + b − price)²")
+cols[1].metric("∂L/∂w", compact(grad[0], signed=True, max_chars=6), help="At your (w, b)")
+cols[2].metric("∂L/∂b", compact(grad[1], signed=True, max_chars=6), help="At your (w, b)")
+cols[3].metric("Descent steps", f"{t.step_count:,}" if t is not None else "–")
+ui.show_messages(t, keys=(), rewind_key="home_rewind")
+
+left, right = st.columns(2)
+left.plotly_chart(figures.line_fit(x, y, w, b, best, ds.feature_names[0], ds.target_name), key="home_fit")
+path = ui.home_path()
+ws, bs = surfaces.grid_axes(W_RANGE, B_RANGE, 80)
+surface = surfaces.mse_surface(x, y, ws, bs)
+right.plotly_chart(
+    figures.loss_surface(ws, bs, surface, path=path, point=(w, b), gradient=grad, best=best), key="home_surface"
+)
+if path is not None and len(path) > 1:
+    steps = t.step_count
+    right.caption(
+        f"{steps:,} step{'s' if steps != 1 else ''}: now w = {number(path[-1, 0], 3)}, "
+        f"b = {number(path[-1, 1], 3)} (least squares: w = {best[0]:.3f}, b = {best[1]:.3f})."
     )
-    if path is not None and len(path) > 1:
-        st.caption(
-            f"{ui.home_trainer().step_count} steps: now w = {number(path[-1, 0], 3)}, b = {number(path[-1, 1], 3)} "
-            f"(least squares: w = {best[0]:.3f}, b = {best[1]:.3f})."
-        )
 
 st.subheader("Go further")
 st.page_link(

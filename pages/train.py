@@ -6,7 +6,9 @@ import streamlit as st
 
 import ui
 from weightviz import experiment, figures
-from weightviz.formatting import number
+from weightviz.formatting import compact
+
+CARD = 6  # characters a metric card a fifth of the page wide shows whole at 1024 px
 
 ui.ensure_navigation("train")
 
@@ -48,24 +50,20 @@ long_run = st.columns([1, 1.4, 2.6], vertical_alignment="center")
 long_text = long_run[0].text_input("Steps to train", "5000", key="w_long_steps", label_visibility="collapsed")
 n_long = ui.whole_number(long_text, 1, ui.MAX_LONG_RUN, "number of steps", 5000)
 if long_run[1].button(f"Train {n_long:,} steps", key="long", width="stretch"):
-    st.button("Stop", key="stop", help="Stops after the current chunk; every step done so far is kept")
+    stop = st.empty()  # shown while the run lasts
+    stop.button("Stop", key="stop", help="Stops after the current chunk; every step done so far is kept")
     ui.long_run(n_long)
+    stop.empty()
 else:
     long_run[2].caption("A long run under a progress bar; Stop keeps every step done.")
 ui.show_messages(trainer)
 
 n_layers = len(trainer.model.weights)
 inspect = st.columns([2, 2, 2.5], vertical_alignment="bottom")
-layer = inspect[0].selectbox(
-    "Layer to inspect",
-    range(n_layers),
-    key="w_layer",
-    format_func=lambda l: (
-        f"layer {l + 1}: {trainer.model.weights[l].shape[0]} → {trainer.model.weights[l].shape[1]}"
-        + (" (output)" if l == n_layers - 1 else "")
-    ),
-)
-layer = min(int(layer), n_layers - 1)  # a kept choice from a deeper model
+# The options are the labels themselves: a model of other shapes has other options, so a kept choice
+# that no longer exists falls back to layer 1 instead of showing a previous model's label.
+layer_names = ui.layer_names(trainer.model)
+layer = layer_names.index(inspect[0].selectbox("Layer to inspect", layer_names, key="w_layer"))
 follow = inspect[1].toggle("Follow training", value=True, key="w_follow")  # off: look back at any snapshot
 snapshot_step = None  # None: follow training live
 if follow:
@@ -91,9 +89,9 @@ def live_view():
     scores, metric = trainer.last_eval or {}, trainer.model.task.metric_name
     cols = st.columns(5)
     cols[0].metric("Step", f"{trainer.step_count:,}")
-    cols[1].metric("Train loss", number(scores.get("train_loss", nan)))
-    cols[2].metric("Test loss", number(scores.get("test_loss", nan)))
-    cols[3].metric(f"Test {metric}", number(scores.get("test_metric", nan), 3))
+    cols[1].metric("Train loss", compact(scores.get("train_loss", nan), max_chars=CARD))
+    cols[2].metric("Test loss", compact(scores.get("test_loss", nan), max_chars=CARD))
+    cols[3].metric(f"Test {metric}", compact(scores.get("test_metric", nan), max_chars=CARD))
     cols[4].metric("Learning rate", f"{trainer.lr_at(trainer.lr, trainer.step_count):.3g}")
     if note := trainer.eval_note():
         st.caption(note)

@@ -188,6 +188,8 @@ def test_digits_a_second_layer_and_a_look_back_in_a_real_browser(context, server
     text and broke a comparison): switch data and depth, pick a layer, scrub back."""
     pg = open_page(context, server, "train")
     choose(pg, "Dataset", "digits")
+    selector = pg.locator('[data-testid="stSelectbox"]').filter(has_text="Layer to inspect")
+    assert selector.locator("input").input_value() == "layer 1: 64 → 8"  # not the previous model's "2 → 8"
     hidden = pg.locator('[data-testid="stTextInput"]').filter(has_text="Hidden layer sizes").locator("input")
     hidden.fill("100, 20")
     hidden.press("Enter")
@@ -220,7 +222,8 @@ def clipped_labels(pg):
 
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_train_controls_fit_with_the_sidebar_open(browser, server, width):
-    """Review at 1024 px with the sidebar open: buttons read "Ste…", Play lost its label, "Follow training" was cut."""
+    """Review at 1024 px with the sidebar open: buttons read "Ste…", Play lost its label, "Follow training" was cut,
+    and after a divergence the loss card read "5.63…" (its exponent cut off)."""
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     try:
         pg = open_page(ctx, server, "train")
@@ -230,6 +233,28 @@ def test_train_controls_fit_with_the_sidebar_open(browser, server, width):
             box = pg.locator('[data-testid="stCheckbox"]').filter(has_text=label).first.bounding_box()
             assert box is not None and box["width"] > 0
         shot(pg, f"train-{width}px")
+        diverge_house_prices(pg)
+        assert clipped_labels(pg) == [], metric_values(pg)
+        shot(pg, f"train-diverged-{width}px")
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_home_fits_with_the_sidebar_open(browser, server, width):
+    """Home at 1024 px cut every metric ("1.1…") and its first button ("Restar…")."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        pg = open_page(ctx, server)
+        assert clipped_labels(pg) == []
+        rate = pg.locator('[data-testid="stSlider"]').filter(has_text="Learning rate").get_by_role("slider")
+        rate.focus()
+        rate.press("End")  # 0.3: diverges
+        wait_until_idle(pg)
+        for _ in range(8):
+            click(pg, "10 steps")
+        assert clipped_labels(pg) == [], metric_values(pg)
+        shot(pg, f"home-{width}px")
     finally:
         ctx.close()
 
@@ -277,10 +302,8 @@ def test_weights_downloaded_while_playing_are_the_current_ones(context, server):
     assert no_exception(pg)
 
 
-def test_a_diverged_run_reads_well_and_goes_back_to_a_healthy_step(context, server):
-    """House prices, plain SGD at learning rate 10: short numbers, a warning that names the healthy step,
-    and a button that goes back to it."""
-    pg = open_page(context, server, "train")
+def diverge_house_prices(pg):
+    """On the Train page: house prices, a linear model, plain SGD at learning rate 10, 100 steps: diverged."""
     choose(pg, "Dataset", "house prices")
     pg.locator('[data-testid="stRadio"]').filter(has_text="Model").get_by_text("linear", exact=True).click()
     wait_until_idle(pg)
@@ -291,7 +314,14 @@ def test_a_diverged_run_reads_well_and_goes_back_to_a_healthy_step(context, serv
     wait_until_idle(pg)
     click(pg, "×100")
     pg.wait_for_selector("text=diverged at step", timeout=30_000)
-    assert all(len(v) <= 12 for v in metric_values(pg)), metric_values(pg)  # no 300-digit losses
+
+
+def test_a_diverged_run_reads_well_and_goes_back_to_a_healthy_step(context, server):
+    """House prices, plain SGD at learning rate 10: short numbers, a warning that names the healthy step,
+    and a button that goes back to it."""
+    pg = open_page(context, server, "train")
+    diverge_house_prices(pg)
+    assert all(len(v) <= 8 for v in metric_values(pg)), metric_values(pg)  # no 300-digit losses
     back = pg.get_by_role("button", name="Go back to step")
     healthy = int(back.inner_text().split("step")[-1].replace(",", ""))
     shot(pg, "train-diverged")

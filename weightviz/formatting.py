@@ -42,3 +42,31 @@ def factor(x):
     if abs(x) >= LARGE:
         return f"{x:.1e}×"
     return f"{x:,.0f}×" if abs(x) >= 100 else f"{x:.2g}×"
+
+
+def compact(x, signed=False, max_chars=8):
+    """``x`` in at most ``max_chars`` characters (default 8; 6 fits a metric card a fifth of a 1024 px page
+    wide), for numbers that must fit a small box: fixed point with up to 4 decimals and 4 significant
+    digits when 1e-3 ≤ |x| < 1e5 (``0.8393``, ``12.35``, ``1235``, ``-0.280``), else two significant
+    digits and a bare exponent (``5.6e33``, ``-3e33``, ``1.2e-5``); fewer digits where more would not
+    fit; ``"NaN"``, ``"∞"``. ``signed`` puts a ``+`` before positive values (one more character)."""
+    try:
+        x = float(x) + 0.0  # -0.0 prints as 0
+    except (TypeError, ValueError):
+        return str(x)
+    if not math.isfinite(x):
+        return number(x)
+    sign = "+" if signed and x > 0 else ""
+    limit = max_chars + len(sign)
+    size = abs(x)
+    if x == 0 or 1e-3 <= size < 1e5:
+        whole_digits = max(1, math.floor(math.log10(size)) + 1) if size >= 1 else 1
+        candidates = [f"{x:.{d}f}" for d in range(max(0, 4 - whole_digits) if size >= 1 else 4, -1, -1)]
+        candidates = [c for c in candidates if float(c) or x == 0] or [f"{x:.0f}"]
+    else:
+        candidates = []
+        for decimals in (1, 0):
+            mantissa, exponent = f"{x:.{decimals}e}".split("e")
+            candidates.append(f"{mantissa}e{int(exponent)}")
+    fitting = [c for c in candidates if len(sign + c) <= limit]
+    return sign + (fitting[0] if fitting else candidates[-1])
