@@ -276,6 +276,7 @@ def test_long_run_with_progress():
     set_widget(at, "w_long_steps", "300")
     at.button(key="long").click().run()
     assert not at.exception and step_metric(at) == "300"
+    assert "stop" not in [b.key for b in at.button]  # the run is over: no Stop left on the page
 
 
 def test_numbers_out_of_range_are_refused_with_a_reason_not_replaced_silently():
