@@ -83,7 +83,7 @@ def test_csv_semicolons_and_integer_classes():
         (b"   \n  ", {}, "empty"),
         (b"\x00\x01\x02binary", {}, "not a text file"),
         (b"\xff\xfe\xfa,\xfb\n\xfc,1\n", {}, "UTF-8"),
-        (b"a,b\n1,2\n", {}, "data rows"),
+        (b"a,b\n1,2\n", {}, "the table has 1 data row; at least 4"),
         (b"onlyone\n1\n2\n3\n4\n5\n", {}, "two columns"),
         (GOOD.encode(), {"target": "colour"}, "no column 'colour'"),
         (GOOD.encode(), {"target": "height", "features": ["species"]}, "not numeric"),
@@ -304,7 +304,7 @@ def test_csv_caps_are_50_mb_100_000_rows_and_1000_features():
     columns = [f"f{j}" for j in range(1001)]
     wide = ",".join([*columns, "y"]) + "\n" + "".join(",".join(["1"] * 1001 + [str(i % 2)]) + "\n" for i in range(6))
     assert datasets.from_csv(wide.encode(), features=columns[:1000], target="y").n_features == 1000
-    with pytest.raises(CSVError, match="1001 feature columns; at most 1000"):
+    with pytest.raises(CSVError, match="1,001 feature columns; at most 1,000"):
         datasets.from_csv(wide.encode(), target="y")
 
 
@@ -322,3 +322,83 @@ def test_built_in_tables_load_without_the_network(monkeypatch):
     for name in datasets.BUILT_IN_TABLES:
         ds = datasets.load(name)
         assert len(ds.X_train) + len(ds.X_test) == rows[name]
+
+
+# -- compact_table keeps float64 where float32 would change what the model sees ------------------------
+def test_compact_table_keeps_float64_for_values_beyond_float32s_range():
+    """1e300 is a finite float64; as float32 it became inf, and the app said the column 'holds infinite values'."""
+    text = "a,b,y\n" + "".join(f"{(i + 1) * 1e300},{i / 7:.6f},{i % 2}\n" for i in range(20))
+    df = datasets.read_csv(text.encode())
+    small = datasets.compact_table(df)
+    assert [str(t) for t in small.dtypes] == ["float64", "float32", "int8"]
+    assert (small["a"] == df["a"]).all()
+    ds = datasets.from_csv(small, target="y", seed=0)
+    np.testing.assert_allclose(ds.X_train, datasets.from_csv(df, target="y", seed=0).X_train, atol=1e-5)
+    # and standardised without overflowing: (1e300)² is beyond float64, the column's spread is not
+    np.testing.assert_allclose(ds.X_train.std(axis=0), 1, rtol=1e-12)
+    np.testing.assert_allclose(ds.raw(ds.X_test)[:, 0] / 1e300, np.round(ds.raw(ds.X_test)[:, 0] / 1e300), rtol=1e-12)
+    reg = datasets.from_csv(small, target="a", features=["b"], task="regression", seed=0)
+    np.testing.assert_allclose([reg.y_train.mean(), reg.y_train.std()], [0, 1], atol=1e-12)
+    back = (reg.meta["target_std"] * reg.y_test + reg.meta["target_mean"]) / 1e300  # back to the file's values
+    np.testing.assert_allclose(back, np.round(back), rtol=1e-12)
+
+
+def test_compact_table_keeps_float64_when_float32_rounding_would_blur_the_spread():
+    """1234567.89 ± 0.5: float32 steps by 0.125 there, a fifth of the spread, so the standardised target was
+    mostly rounding noise. float32 stays for a column it moves by at most 1e-4 of the standard deviation."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 200)
+    big = 1234567.89 + 0.5 * x
+    near = 1000 + x  # float32 error ≤ 3.1e-5, std 0.58: 5e-5 of it, kept as float32
+    nearer = 1000 + 0.1 * x  # the same error, std 0.058: 5e-4 of it, float64
+    tiny = 1e-300 * (1 + x)  # float32 makes these 0
+    text = "big,near,nearer,tiny,y\n" + "".join(
+        f"{a:.17g},{b:.17g},{c:.17g},{d:.17g},{t:.17g}\n"
+        for a, b, c, d, t in zip(big, near, nearer, tiny, big, strict=True)
+    )
+    df = datasets.read_csv(text.encode())
+    small = datasets.compact_table(df)
+    assert dict(small.dtypes.astype(str)) == {
+        "big": "float64",
+        "near": "float32",
+        "nearer": "float64",
+        "tiny": "float64",
+        "y": "float64",
+    }
+    exact = datasets.from_csv(df, target="y", seed=0)
+    kept = datasets.from_csv(small, target="y", seed=0)
+    np.testing.assert_allclose(kept.y_train, exact.y_train, atol=1e-9)
+    np.testing.assert_allclose(kept.X_train, exact.X_train, atol=1e-4)
+    assert np.corrcoef(kept.y_train, kept.X_train[:, 1])[0, 1] > 0.99999  # near still follows the target
+
+
+def test_compact_table_leaves_missing_and_infinite_values_as_they_are():
+    df = datasets.read_csv(b"a,y\n1.5,0\n,1\ninf,0\n-2.25,1\n3.0,0\n")
+    small = datasets.compact_table(df)
+    assert str(small["a"].dtype) == "float32" and np.isnan(small["a"][1]) and small["a"][2] == np.inf
+    with pytest.raises(CSVError, match="column 'a' holds infinite values"):
+        datasets.from_csv(small, target="y", drop_missing=True)
+
+
+# -- counts in messages and descriptions: thousands separators, singular for one -----------------------
+@pytest.mark.parametrize(("rows", "said"), [(0, "0 data rows"), (1, "1 data row;"), (3, "3 data rows")])
+def test_too_few_rows_are_counted_in_the_right_number(rows, said):
+    with pytest.raises(CSVError, match=f"the table has {said}"):
+        datasets.read_csv(b"x,y\n" + b"1,2\n" * rows)
+
+
+def test_descriptions_and_messages_count_with_thousands_separators():
+    text = "x,y\n" + "".join(f"{i},{i * 0.5}\n" for i in range(9_999))
+    assert datasets.from_csv(text.encode()).description == "9,999 rows from a CSV, 1 feature."
+    with pytest.raises(CSVError, match="only 1 complete row; at least 4"):
+        datasets.from_csv(b"a,b,y\n1,,1\n2,3,0\n3,,1\n4,,0\n5,,1\n", target="y", drop_missing=True)
+    missing = "x,z,y\n" + "".join(f"{i},{'' if i < 1_500 else i},{i % 2}\n" for i in range(2_000))
+    with pytest.raises(CSVError, match=r"missing values in 'z' \(1,500\)"):
+        datasets.from_csv(missing.encode(), target="y")
+    assert datasets.linear(n_informative=1).description.startswith("1 informative feature and 7 irrelevant ones")
+    assert datasets.load("digits").description.startswith("1,797 handwritten digits")
+    assert [datasets.counted(n, "class", "classes") for n in (1, 2, 12_345)] == [
+        "1 class",
+        "2 classes",
+        "12,345 classes",
+    ]

@@ -84,6 +84,11 @@ class Dataset:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def counted(n, noun, plural=None):
+    """ "1 row", "9,999 rows": a count with thousands separators and the noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _split(X, y, test_fraction, rng, stratify):
     """Shuffle and split; classification splits each class in proportion so the test set has them all."""
     if not 0.0 <= test_fraction < 1.0:
@@ -107,23 +112,37 @@ def _make(name, task, X, y, test_fraction, rng, **fields):
     return Dataset(name, task, X_train, y_train, X_test, y_test, **fields)
 
 
+def _standardizer(train):
+    """(mean, scale, standardise) of the (finite) ``train`` columns: ``standardise(X) = (X - mean) / scale``,
+    constant columns left at scale 1.
+
+    Each column is first divided by the power of two just above its largest magnitude, so that values
+    beyond 1e154 (a CSV may hold 1e300) do not overflow when squared; dividing by a power of two is
+    exact, so other columns get the very numbers of ``(X - X.mean(0)) / X.std(0)``.
+    """
+    peak = np.abs(train).max(axis=0) if len(train) else np.zeros(train.shape[1:])
+    unit = np.ldexp(1.0, np.frexp(np.where(peak > 0, peak, 1.0))[1])  # 2**k > peak
+    mean, std = (train / unit).mean(axis=0), (train / unit).std(axis=0)
+    std = np.where(std > 0, std, 1.0 / unit)
+
+    def standardise(X):
+        return (X / unit - mean) / std
+
+    return mean * unit, std * unit, standardise
+
+
 def _standardized(ds):
     """Standardise features with the training set's mean and std (constant columns left at scale 1)."""
-    mean = ds.X_train.mean(axis=0)
-    scale = ds.X_train.std(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    ds.X_train = (ds.X_train - mean) / scale
-    ds.X_test = (ds.X_test - mean) / scale
-    ds.input_mean, ds.input_scale = mean, scale
+    ds.input_mean, ds.input_scale, standardise = _standardizer(ds.X_train)
+    ds.X_train, ds.X_test = standardise(ds.X_train), standardise(ds.X_test)
     return ds
 
 
 def _standardized_target(ds):
     """Standardise a regression target with the training mean and std (kept in meta to undo)."""
-    mean, std = float(ds.y_train.mean()), float(ds.y_train.std()) or 1.0
-    ds.y_train = (ds.y_train - mean) / std
-    ds.y_test = (ds.y_test - mean) / std
-    ds.meta["target_mean"], ds.meta["target_std"] = mean, std
+    mean, std, standardise = _standardizer(ds.y_train)
+    ds.y_train, ds.y_test = standardise(ds.y_train), standardise(ds.y_test)
+    ds.meta["target_mean"], ds.meta["target_std"] = float(mean), float(std)
     return ds
 
 
@@ -167,8 +186,8 @@ def linear(n_samples=200, noise=0.5, test_fraction=0.2, seed=0, n_features=8, n_
         test_fraction,
         rng,
         feature_names=[f"x{i + 1}" for i in range(n_features)],
-        description=f"{n_informative} informative features and {n_features - n_informative} irrelevant ones "
-        "(true weight 0): what L1 should find.",
+        description=f"{counted(n_informative, 'informative feature')} and "
+        f"{counted(n_features - n_informative, 'irrelevant one')} (true weight 0): what L1 should find.",
         true_weights=w,
         true_bias=1.0,
     )
@@ -389,9 +408,9 @@ def diabetes(n_samples=None, noise=None, test_fraction=0.2, seed=0):
 
 
 def digits(n_samples=None, noise=None, test_fraction=0.2, seed=0):
-    """1 797 handwritten digits as 8×8 images, pixels scaled from 0…16 to 0…1, 10 classes."""
+    """1,797 handwritten digits as 8×8 images, pixels scaled from 0…16 to 0…1, 10 classes."""
     ds = _sklearn_table(
-        "load_digits", "digits", "multiclass", test_fraction, seed, "1 797 handwritten digits, 8×8 pixels, 10 classes."
+        "load_digits", "digits", "multiclass", test_fraction, seed, "1,797 handwritten digits, 8×8 pixels, 10 classes."
     )
     ds.X_train, ds.X_test = ds.X_train / 16.0, ds.X_test / 16.0
     ds.input_mean, ds.input_scale = np.zeros(64), np.full(64, 16.0)
@@ -448,7 +467,7 @@ def read_csv(source):
 
     raw = _read_bytes(source)
     if len(raw) > MAX_CSV_BYTES:
-        raise CSVError(f"the file is larger than {MAX_CSV_BYTES // 2**20} MB; use a sample of it")
+        raise CSVError(f"the file is larger than {MAX_CSV_BYTES // 2**20:,} MB; use a sample of it")
     if not raw or raw.isspace():  # (no stripped copy of a large file)
         raise CSVError("the file is empty")
     if b"\x00" in raw[:4096]:
@@ -483,7 +502,7 @@ def read_csv(source):
             "check the separator (comma, semicolon, tab or bar)"
         )
     if len(df) < 4:
-        raise CSVError(f"the table has {len(df)} data rows; at least 4 are needed to train and test")
+        raise CSVError(f"the table has {counted(len(df), 'data row')}; at least 4 are needed to train and test")
     return df
 
 
@@ -519,9 +538,9 @@ def _too_large(n_rows, n_columns):
         return f"the file has more than {MAX_CSV_ROWS:,} rows (about {n_rows:,}); use a sample of it"
     fits = MAX_CSV_CELLS // n_columns
     return (
-        f"the table is too large: about {n_rows:,} rows × {n_columns:,} columns = {n_rows * n_columns:,} values; "
-        f"at most {MAX_CSV_CELLS:,} values (rows × columns) are supported, e.g. {fits:,} rows of {n_columns:,} "
-        "columns: use a sample of the rows or fewer columns"
+        f"the table is too large: about {counted(n_rows, 'row')} × {counted(n_columns, 'column')} = "
+        f"{counted(n_rows * n_columns, 'value')}; at most {MAX_CSV_CELLS:,} values (rows × columns) are supported, "
+        f"e.g. {counted(fits, 'row')} of {counted(n_columns, 'column')}: use a sample of the rows or fewer columns"
     )
 
 
@@ -546,21 +565,50 @@ def _decimal(text, sep):
     return "," if commas and not points else "."
 
 
+# float32 is kept for a column only when rounding to it moves no value by more than this fraction of
+# the column's standard deviation: the standardised numbers the model sees then change by at most 1e-4
+FLOAT32_TOLERANCE = 1e-4
+
+
 def compact_table(df):
-    """``df`` with float columns as float32 and integer columns in the smallest integer type that holds
-    them: half the memory or less, for a table kept between reruns (float32 keeps 7 significant digits,
-    far finer than standardised inputs need)."""
+    """``df`` with float columns as float32 where that loses nothing that matters, and integer columns in the
+    smallest integer type that holds them: half the memory or less, for a table kept between reruns.
+
+    A float column stays float64 when float32 cannot hold it faithfully:
+
+    - a finite value beyond float32's range (|x| > 3.4e38, e.g. 1e300) would become infinite;
+    - rounding to float32 (about 7 significant digits) would move some value by more than
+      ``FLOAT32_TOLERANCE`` (1e-4) of the column's standard deviation, the unit the model sees it in
+      after standardisation: values like 1234567.89 ± 0.5 would lose their spread, and tiny ones like
+      1e-300 would become 0. (A constant column that float32 does not hold exactly stays float64 too.)
+
+    The criterion is the largest rounding error over the standard deviation (not the change of the
+    standard deviation, which rounding noise barely moves while it scrambles the values). Missing and
+    infinite values are left out of both tests and keep what they are.
+    """
     import pandas as pd
 
     columns = {}
     for c in df.columns:
         column = df[c]
         if pd.api.types.is_float_dtype(column.dtype):
-            column = column.astype(np.float32)
+            if _fits_float32(column.to_numpy(dtype=np.float64, na_value=np.nan)):
+                column = column.astype(np.float32)
         elif pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
             column = pd.to_numeric(column, downcast="integer")
         columns[c] = column
     return pd.DataFrame(columns, index=df.index)
+
+
+def _fits_float32(values):
+    """Whether float32 holds the finite ``values`` within range and within FLOAT32_TOLERANCE of their std."""
+    x = values[np.isfinite(values)]
+    if not x.size:
+        return True
+    if np.abs(x).max() > np.finfo(np.float32).max:
+        return False
+    error = np.abs(x.astype(np.float32).astype(np.float64) - x).max()
+    return error == 0 or error <= FLOAT32_TOLERANCE * x.std()
 
 
 def from_csv(
@@ -602,7 +650,7 @@ def from_csv(
     if target in features:
         raise CSVError(f"the target {target!r} cannot also be a feature")
     if len(features) > MAX_CSV_FEATURES:
-        raise CSVError(f"{len(features)} feature columns; at most {MAX_CSV_FEATURES} are supported")
+        raise CSVError(f"{len(features):,} feature columns; at most {MAX_CSV_FEATURES:,} are supported")
     text = [c for c in features if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
     if text:
         raise CSVError(
@@ -613,11 +661,11 @@ def from_csv(
     nan_counts = table.isna().sum()
     if nan_counts.any():
         if not drop_missing:
-            worst = ", ".join(f"{c!r} ({n})" for c, n in nan_counts[nan_counts > 0].items())
+            worst = ", ".join(f"{c!r} ({n:,})" for c, n in nan_counts[nan_counts > 0].items())
             raise CSVError(f"missing values in {worst}; fill them in, or drop those rows")
         table = table.dropna()
     if len(table) < 4:
-        raise CSVError(f"only {len(table)} complete rows; at least 4 are needed")
+        raise CSVError(f"only {counted(len(table), 'complete row')}; at least 4 are needed")
     X = table[features].to_numpy(dtype=float)
     if not np.isfinite(X).all():
         bad = [c for c in features if not np.isfinite(table[c].to_numpy(dtype=float)).all()]
@@ -634,7 +682,7 @@ def from_csv(
         y, class_names = _class_labels(y_raw, target)
         task = "binary" if len(class_names) == 2 else "multiclass"
     if len(y) < 4:
-        raise CSVError(f"only {len(y)} complete rows; at least 4 are needed")
+        raise CSVError(f"only {counted(len(y), 'complete row')}; at least 4 are needed")
     rng = np.random.default_rng(seed)
     ds = _make(
         name,
@@ -646,7 +694,7 @@ def from_csv(
         feature_names=features,
         target_name=target,
         class_names=class_names,
-        description=f"{len(y)} rows from a CSV, {len(features)} features.",
+        description=f"{counted(len(y), 'row')} from a CSV, {counted(len(features), 'feature')}.",
     )
     if task != "regression" and len(np.unique(ds.y_train)) < 2:
         raise CSVError("after the train/test split the training set holds one class; add rows of the others")
@@ -666,12 +714,12 @@ def _class_labels(y_raw, target):
     if len(class_names) > MAX_CSV_CLASSES:
         raise CSVError(
             f"target {target!r} has {len(class_names):,} different values: too many classes (at most "
-            f"{MAX_CSV_CLASSES}); an ID or free-text column cannot be learned as classes: choose another target"
+            f"{MAX_CSV_CLASSES:,}); an ID or free-text column cannot be learned as classes: choose another target"
         )
     single = class_names[counts < 2]
     if len(single):
         raise CSVError(
-            f"target {target!r} has {len(single)} class{'es' if len(single) > 1 else ''} with a single row "
+            f"target {target!r} has {counted(len(single), 'class', 'classes')} with a single row "
             f"(e.g. {single[0]!r}); each class needs at least 2 rows, one to train on and one to test: "
             "add rows, drop those, or choose another target"
         )
