@@ -1,5 +1,6 @@
 import io
 import json
+import struct
 import tracemalloc
 import zipfile
 
@@ -295,3 +296,101 @@ def test_object_arrays_are_refused_without_mentioning_pickle(trained):
     with pytest.raises(CheckpointError, match="W0 holds Python objects") as e:
         checkpoints.load_into(model, buffer.getvalue())
     assert "pickle" not in str(e.value).lower()
+
+
+# -- the zip directory is sized from its end record before zipfile parses it ---------------------------
+def _listing(n_entries, declared):
+    """Zip bytes of ``n_entries`` empty stored members ``0.npy``, ``1.npy``, …, written record by record (local
+    headers, the central directory) with a plain end record that says there are ``declared``."""
+    local, central = bytearray(), bytearray()
+    for i in range(n_entries):
+        name = b"%d.npy" % i
+        offset = len(local)
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 33, 0, 0, 0, len(name), 0) + name
+        central += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 33, 0, 0, 0, len(name), 0, 0, 0, 0, 0, offset
+        )
+        central += name
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, declared, declared, len(central), len(local), 0)
+    return bytes(local + central + end)
+
+
+@pytest.fixture(scope="module")
+def listing():
+    """200 000 empty entries, 19 MB, as zipfile writes them (with a Zip64 end record: over 65 535 entries)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for i in range(200_000):
+            zf.writestr(f"{i}.npy", b"")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("entry", ["read", "checked_state"])
+def test_a_zip_listing_200_000_entries_is_refused_before_its_directory_is_parsed(listing, entry):
+    """zipfile builds a ZipInfo for every entry of the directory (900 000 cost a server 450 MB) before any
+    count could refuse them: the end record's count is read first, from the file's last bytes."""
+    calls = {
+        "read": lambda: checkpoints.read(listing),
+        "checked_state": lambda: checkpoints.checked_state(MLP([2, 8, 1]), io.BytesIO(listing)),
+    }
+    raised, peak = _peak_bytes(calls[entry])
+    assert str(raised) == (
+        "not a weights file saved by weightviz (.npz): it has 200,000 entries; a weightviz model has at most 51"
+    )
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+def test_an_end_record_that_understates_its_entries_is_refused_for_the_directory_size():
+    """zipfile parses the directory's bytes, whatever count the end record gives: its size is capped too."""
+    data = _listing(200_000, declared=3)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:  # what zipfile makes of it
+        assert len(zf.infolist()) == 200_000
+    raised, peak = _peak_bytes(lambda: checkpoints.load_model(data))
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MB"
+    directory = 200_000 * 46 + sum(len(b"%d.npy" % i) for i in range(200_000))
+    assert f"its zip directory is {directory:,} bytes; the 51 entries of a weightviz model need at most 65,536" in str(
+        raised
+    )
+
+
+def test_zip64_end_records_are_refused(trained):
+    model, _ = trained
+    saved = checkpoints.save_bytes(model)
+    at = saved.rindex(b"PK\x05\x06")
+    assert len(saved) - at == 22  # numpy writes a plain end record, without a comment
+    many = saved[: at + 8] + struct.pack("<2H", 0xFFFF, 0xFFFF) + saved[at + 12 :]  # "see the Zip64 record"
+    locator = saved[:at] + struct.pack("<4sLQL", b"PK\x06\x07", 0, 0, 1) + saved[at:]
+    for data in (many, locator):
+        with pytest.raises(CheckpointError, match="it is a Zip64 archive, which weightviz never writes"):
+            checkpoints.checked_state(model, data)
+    with_comment = saved[: at + 20] + struct.pack("<H", 5) + b"hello"  # the record is found before a comment
+    np.testing.assert_array_equal(checkpoints.checked_state(model, with_comment)["W0"], model.weights[0])
+
+
+@pytest.mark.parametrize("name", ["b0", "W0"])  # b0 is read whole with its header, W0 after the checks
+def test_a_member_that_fails_its_crc_check_is_called_damaged(name):
+    model = MLP([300, 4, 1], task="binary", seed=0)  # W0 is 9 600 bytes: more than the header's 4 KiB read
+    saved = bytearray(checkpoints.save_bytes(model))
+    data = model.named_arrays()[name].tobytes()
+    at = saved.index(data) + len(data) - 3
+    saved[at] ^= 0xFF
+    with pytest.raises(CheckpointError) as e:
+        checkpoints.checked_state(model, bytes(saved))
+    assert str(e.value) == (
+        f"not a weights file saved by weightviz (.npz): its entry {name} is damaged "
+        "(CRC check failed: its bytes are not those saved)"
+    )
+
+
+def test_counts_in_messages_have_thousands_separators():
+    big = MLP([4096, 1, 1], task="binary", init="zeros")
+    architecture = json.loads(str(_saved(big)["architecture"]))
+    architecture["layer_sizes"] = [4096, 4096, 1]
+    data = _npz({"architecture": np.array(json.dumps(architecture))})
+    with pytest.raises(CheckpointError, match="the file's network \\(4,096 → 4,096 → 1\\) has 128 MiB") as e:
+        checkpoints.load_model(data)
+    assert f"its largest model, 1,000 → {'512 → ' * 8}1,000)" in str(e.value)
+    model = MLP([2, 3, 1])
+    long = dict(_saved(model), b0=_npy_header((3,)) + np.zeros(3).tobytes() + b"x")
+    with pytest.raises(CheckpointError, match="b0 holds 1 byte more than its header describes"):
+        checkpoints.checked_state(model, _npz(long))

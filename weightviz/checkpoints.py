@@ -5,8 +5,11 @@ The file is a zip archive of ``.npy`` members: one per named model array (``W0``
 array. An upload is untrusted, and a few MB of zip can hold gigabytes of zeros, so reading looks
 before it decompresses, in this order:
 
-1. the archive: a zip (not empty, not a lone ``.npy``) of at most ``MAX_MEMBERS`` ``.npy`` members,
-   each stored or deflated, unencrypted and named once;
+1. the archive: a zip (not empty, not a lone ``.npy``) whose end record, read before ``zipfile`` parses
+   anything, lists at most ``MAX_MEMBERS`` entries in a directory of at most ``MAX_DIRECTORY_BYTES``
+   (``zipfile`` would build an object for every entry the directory holds, whatever their number), and
+   is not Zip64; then at most ``MAX_MEMBERS`` ``.npy`` members, each stored or deflated, unencrypted and
+   named once;
 2. each member's ``.npy`` header, parsed from its first ``MAX_HEADER_BYTES`` only: weights are real
    floating-point numbers (float16, float32 or float64; objects, complex numbers, text and integers
    are refused), ``architecture`` is text of at most ``MAX_ARCHITECTURE_BYTES``, and the member's
@@ -18,6 +21,8 @@ before it decompresses, in this order:
    ``load_model``, which build from the file's architecture;
 5. only then the data (``np.lib.format.read_array`` with ``allow_pickle=False``), which must be finite.
 
+A member whose bytes fail the zip's CRC check is refused as damaged.
+
 A wrong file raises ``CheckpointError`` saying why, and leaves any model exactly as it was.
 """
 
@@ -26,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import struct
 import zipfile
 import zlib
 from contextlib import ExitStack
@@ -33,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .datasets import MAX_CSV_FEATURES
+from .datasets import MAX_CSV_FEATURES, counted
 from .experiment import MAX_HIDDEN_LAYERS, MAX_UNITS
 from .model import MLP
 
@@ -67,6 +73,20 @@ MAX_WEIGHTS_BYTES = _float64_bytes(_array_shapes(LARGEST_MODEL, batch_norm=True)
 MAX_MEMBERS = len(_array_shapes(LARGEST_MODEL, batch_norm=True)) + 1  # 51 with the architecture
 MAX_ARCHITECTURE_BYTES = 64 * 2**10  # numpy stores text as 4 bytes a character: 16 384 characters
 MAX_HEADER_BYTES = 4 * 2**10  # numpy writes .npy headers of 128 bytes or so
+# The zip's central directory: 46 bytes an entry plus its name, extra fields and comment. The largest
+# model's 51 entries take 2 886 bytes; 64 KiB leaves over a kilobyte an entry for names and extras.
+MAX_DIRECTORY_BYTES = 64 * 2**10
+
+# The zip "end of central directory" record: signature, this disk, the directory's disk, entries on this
+# disk, entries in all, the directory's size and offset, the comment's length; a comment of at most
+# 65 535 bytes follows it, so it lies in the file's last 65 557 bytes.
+_END_RECORD = struct.Struct("<4s4H2LH")
+_END_SIGNATURE = b"PK\x05\x06"
+# A Zip64 archive (which zipfile writes for more than 65 535 entries) has its own 56-byte end record
+# (signature b"PK\x06\x06", total entries at offset 32 as uint64) and a 20-byte locator, just before
+# the plain one, whose counts and sizes it replaces.
+_ZIP64_LOCATOR, _ZIP64_LOCATOR_SIZE = b"PK\x06\x07", 20
+_ZIP64_RECORD, _ZIP64_RECORD_SIZE = b"PK\x06\x06", 56
 
 
 class _Member(NamedTuple):
@@ -207,17 +227,68 @@ def _open_zip(source, stack):
         raise _unreadable("the file is empty")
     if magic == b"\x93NUMPY":
         raise _unreadable("it holds a single array (.npy), not named weights (.npz)")
+    _check_end_record(f)
     try:
         return stack.enter_context(zipfile.ZipFile(f))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        raise _unreadable("it is not a zip archive, as every .npz file is") from None
+        raise _not_a_zip() from None
+
+
+def _not_a_zip():
+    return _unreadable("it is not a zip archive, as every .npz file is")
+
+
+def _check_end_record(f):
+    """Refuse a zip whose end record lists more than MAX_MEMBERS entries, a directory larger than
+    MAX_DIRECTORY_BYTES, or Zip64 structures, reading only the file's last 65 634 bytes.
+
+    ``zipfile.ZipFile`` reads the whole central directory and builds a ZipInfo for every entry in it
+    (a 45 MB file of 900 000 empty entries cost 450 MB) before ``_members`` could count them. The
+    record is found as ``zipfile`` finds it, at absolute positions: the last 22 bytes when they are a
+    record without a comment, else the last signature in the last 65 558 bytes; a Zip64 locator would
+    be the 20 bytes before it, and the Zip64 record (read to say how many entries it lists) the 56 before.
+    """
+    start = f.tell()
+    try:
+        size = f.seek(0, io.SEEK_END)
+        window = min(size, _END_RECORD.size + 2**16)  # where zipfile looks for the record
+        tail_start = max(size - window - _ZIP64_LOCATOR_SIZE - _ZIP64_RECORD_SIZE, 0)
+        f.seek(tail_start)
+        tail = f.read(size - tail_start)
+    except (OSError, ValueError):
+        raise _not_a_zip() from None
+    finally:
+        f.seek(start)
+    last = tail[-_END_RECORD.size :]
+    if len(last) == _END_RECORD.size and last.startswith(_END_SIGNATURE) and last.endswith(b"\0\0"):
+        at = len(tail) - _END_RECORD.size
+    else:
+        at = tail.rfind(_END_SIGNATURE, len(tail) - window)
+    if at < 0 or len(tail) - at < _END_RECORD.size:
+        raise _not_a_zip()
+    _, _, _, _, entries, directory_bytes, offset, _ = _END_RECORD.unpack_from(tail, at)
+    locator = tail[at - _ZIP64_LOCATOR_SIZE : at - 16] if at >= _ZIP64_LOCATOR_SIZE else b""
+    zip64 = locator == _ZIP64_LOCATOR or entries == 0xFFFF or 0xFFFFFFFF in (directory_bytes, offset)
+    if zip64:  # the count is in the Zip64 record, when there is one where the locator points
+        record_at = at - _ZIP64_LOCATOR_SIZE - _ZIP64_RECORD_SIZE
+        found = locator == _ZIP64_LOCATOR and record_at >= 0 and tail.startswith(_ZIP64_RECORD, record_at)
+        entries = struct.unpack_from("<Q", tail, record_at + 32)[0] if found else None
+    if entries is not None and entries > MAX_MEMBERS:
+        raise _unreadable(f"it has {entries:,} entries; a weightviz model has at most {MAX_MEMBERS:,}")
+    if zip64:
+        raise _unreadable("it is a Zip64 archive, which weightviz never writes")
+    if directory_bytes > MAX_DIRECTORY_BYTES:
+        raise _unreadable(
+            f"its zip directory is {directory_bytes:,} bytes; the {MAX_MEMBERS:,} entries of a weightviz "
+            f"model need at most {MAX_DIRECTORY_BYTES:,}"
+        )
 
 
 def _members(zf):
     """{name: _Member} from the zip directory and each member's .npy header, reading no array data."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise _unreadable(f"it has {len(infos)} entries; a weightviz model has at most {MAX_MEMBERS}")
+        raise _unreadable(f"it has {len(infos):,} entries; a weightviz model has at most {MAX_MEMBERS:,}")
     members = {}
     for info in infos:
         name = info.filename.removesuffix(".npy")
@@ -239,7 +310,8 @@ def _members(zf):
                 f"the file holds {info.file_size - member.header_size:,}"
             )
         if info.file_size > promised:
-            raise CheckpointError(f"{shown} holds {info.file_size - promised:,} bytes more than its header describes")
+            more = counted(info.file_size - promised, "byte")
+            raise CheckpointError(f"{shown} holds {more} more than its header describes")
     return members
 
 
@@ -248,10 +320,13 @@ def _header(zf, info, shown):
     read a header of any declared length, and its messages talk about unpickling)."""
     readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
     try:
-        with zf.open(info) as fp:
+        with zf.open(info) as fp:  # a member shorter than MAX_HEADER_BYTES is read whole: its CRC is checked
             head = io.BytesIO(fp.read(MAX_HEADER_BYTES))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise _damaged(shown, e) from None
+    try:
         shape, _, dtype = readers[np.lib.format.read_magic(head)](head)  # fortran order: read_array handles it
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, TypeError, KeyError, SyntaxError):
+    except (EOFError, ValueError, TypeError, KeyError, SyntaxError):
         raise _unreadable(f"its entry {shown} is not a NumPy array with a readable header") from None
     if any(n < 0 for n in shape):
         raise _unreadable(f"its entry {shown} declares a negative size")
@@ -296,8 +371,15 @@ def _data(member):
     try:
         with member.zf.open(member.info) as fp:
             return np.lib.format.read_array(fp, allow_pickle=False)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-        raise _unreadable(f"{_clip(member.info.filename)} is damaged") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as e:
+        raise _damaged(_clip(member.info.filename.removesuffix(".npy")), e) from None
+
+
+def _damaged(shown, error):
+    """The message for a member whose bytes cannot be read back as they were written."""
+    if isinstance(error, zipfile.BadZipFile) and "CRC" in str(error):
+        return _unreadable(f"its entry {shown} is damaged (CRC check failed: its bytes are not those saved)")
+    return _unreadable(f"its entry {shown} is damaged (its data cannot be read back)")
 
 
 def _own_shapes(architecture):
@@ -344,7 +426,7 @@ def _differences(architecture, config):
 def _layers(sizes):
     """[2, 8, 1] -> "2 → 8 → 1"."""
     if isinstance(sizes, list) and all(_is_count(s) for s in sizes):
-        return _clip(" → ".join(map(str, sizes)))
+        return _clip(" → ".join(f"{n:,}" for n in sizes), 80)  # LARGEST_MODEL takes 61 characters
     return _clip(repr(sizes))
 
 
