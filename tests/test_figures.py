@@ -237,9 +237,10 @@ def test_heatmap_of_a_huge_weight_saturates_it_instead_of_greying_everything(rng
     assert "largest 1.00e+154" in note and "1 NaN (black)" in note and "1 infinite" in note
     custom = np.asarray(trace.customdata, dtype=object)
     assert custom[1, 3, -1] == "1.000e+154" and custom[2, 0, -1] == "NaN" and custom[3, 5, -1] == "−∞"
-    # a whole matrix gone huge: scientific notation on the colourbar and in the hover
+    # a whole matrix gone huge: scientific notation in the hover; the colourbar keeps plotly's own ticks
+    # (1×10¹⁵⁰, and 0 as "0": a d3 ".2~e" format printed it "0e+0")
     blown_up = figures.matrix_heatmap(rng.normal(size=(4, 6)) * 1e150, "W1").data[0]
-    assert blown_up.colorbar.tickformat == ".2~e" and ":.3~e}" in blown_up.hovertemplate
+    assert blown_up.colorbar.tickformat is None and ":.3~e}" in blown_up.hovertemplate
     assert figures.matrix_heatmap(rng.normal(size=(3, 3)), "W").data[0].colorbar.tickformat is None
 
 
@@ -504,3 +505,198 @@ def test_data_view_shows_the_picture_the_readme_names(name, title, first):
     trace = fig.data[0]
     colorbar = trace.colorbar.title.text if trace.type == "heatmap" and trace.showscale is not False else None
     assert (trace.type, colorbar) == first
+
+
+# -- the narrowest chart: half the main column of a 1024 px window with the sidebar open (274 px) ----
+# Measured in Chromium on the Train page: each chart is 274 px wide there, its plot area about 196 px
+# (y axis ticks and title on the left). Text widths come from style.text_width, calibrated on the
+# dashboard's font in the same browser.
+PLOT_AT_1024 = 196
+
+
+def _diverged_history():
+    """Three layers whose norms and update ratios went to 1e300, inf and NaN (a subtitle on every curve chart)."""
+    norms = np.array([[1.0, 1.0, 1.0], [1e300, 0.0, 2.0], [np.inf, 2.0, 3.0], [3.0, np.nan, 4.0]])
+    loss = np.array([np.nan, 1.0, 1e300, np.inf])
+    return FakeHistory(
+        4,
+        layers=3,
+        batch_loss=loss,
+        train_loss=loss,
+        test_metric=[0.5, -5, -1e300, 0.1],
+        **{"w_norm": norms, "g_norm": norms, "update_ratio": norms},
+    )
+
+
+def _title_lines(fig):
+    main = fig.layout.title.text or ""
+    sub = fig.layout.title.subtitle.text
+    return main, (sub.split("<br>") if sub else [])
+
+
+def test_the_legend_has_its_rows_between_the_subtitle_and_the_plot_at_1024_px():
+    """A diverged run's notes ("8 values left out…") were drawn over the legend of the norms and update-ratio
+    charts: the legend wrapped into more rows at 1024 px than the figure made room for."""
+    history = _diverged_history()
+    per_layer = [figures.layer_norms(history), figures.update_ratios(history)]
+    for fig in [*per_layer, figures.loss_curves(history), figures.metric_curves(history, "R²")]:
+        main, notes = _title_lines(fig)
+        assert notes, main  # the diverged run's note is there
+        rows = figures.style.legend_rows(fig, width=PLOT_AT_1024)  # rows as plotly wraps them at 1024 px
+        above_legend = 32 + figures.style.SUBTITLE_LINE * len(notes)  # title, then the subtitle's lines
+        assert fig.layout.margin.t >= above_legend + figures.style.LEGEND_ROW * rows + 12, main
+    for fig in per_layer:  # one entry per layer under the title "layer": a single row
+        assert figures.style.legend_rows(fig, width=PLOT_AT_1024) == 1, fig.layout.title.text
+
+
+def test_norms_keep_one_legend_entry_per_layer_and_say_which_line_is_which(run):
+    _, _, trainer = run
+    fig = figures.layer_norms(trainer.history)
+    shown = [t for t in fig.data if t.showlegend is not False]
+    assert [t.name for t in shown] == ["1", "2", "3"] and fig.layout.legend.title.text == "layer"
+    assert fig.layout.legend.title.side == "left"  # beside the entries, not a row above them
+    assert len({t.legendgroup for t in fig.data}) == 3  # each entry shows or hides the layer's two lines
+    assert "‖∇W2‖" in next(t.hovertemplate for t in fig.data if t.line.dash == "dot" and t.legendgroup == "1")
+    assert "solid" in fig.layout.title.text and "dotted" in fig.layout.title.text
+
+
+def test_heatmap_column_numbers_stand_apart_in_the_narrowest_chart(rng):
+    """House prices' W1 (1 × 8, its row named "area (1000 sq ft)") left ~70 px for 8 columns at 1024 px:
+    the numbers 1–8 ran together as "12345678"."""
+    names = ["area (1000 sq ft)"]
+    narrow = figures.matrix_heatmap(rng.normal(size=(1, 8)), "W1", row_labels=names)
+    assert narrow.layout.xaxis.dtick >= 2 and narrow.layout.xaxis.tick0 == 1
+    wide = figures.matrix_heatmap(rng.normal(size=(1, 8)), "W1", row_labels=names, width=460)
+    assert wide.layout.xaxis.dtick == 1  # a wider chart labels every column
+    short_names = figures.matrix_heatmap(rng.normal(size=(2, 8)), "W1", row_labels=["x1", "x2"])
+    assert short_names.layout.xaxis.dtick == 1  # moons: room for every number
+    long_name = figures.matrix_heatmap(rng.normal(size=(2, 3)), "W1", row_labels=["a" * 40, "b"])
+    assert long_name.layout.yaxis.ticktext[0] == "a" * 17 + "…"  # shortened on the axis ...
+    assert long_name.data[0].customdata[0][0].tolist() == ["1 (" + "a" * 40 + ")"]  # ... whole in the hover
+
+
+def _header_boxes(fig, width=figures.style.CHART_WIDTH):
+    """(left, right) in pixels of each layer header of the network graph in a chart ``width`` px wide."""
+    plot = width - fig.layout.margin.l - fig.layout.margin.r
+    if fig.data[-1].marker.colorbar.orientation != "h":  # a colourbar on the right takes ~60 px
+        plot -= 60
+    lo, hi = fig.layout.xaxis.range
+    boxes = []
+    for a in fig.layout.annotations:
+        centre = (a.x - lo) / (hi - lo) * plot
+        half = max(figures.style.text_width(line) for line in a.text.split("<br>")) / 2
+        boxes.append((centre - half, centre + half))
+    return boxes
+
+
+@pytest.mark.parametrize("hidden", [[8, 8], [8, 8, 8, 8], [16, 16, 16, 16, 16, 16, 16, 16]])
+def test_network_layer_headers_stand_apart_in_the_narrowest_chart(rng, hidden):
+    """At 1024 px the headers read "hidden 1 (8)hidden 2 (8)"."""
+    sizes = [2, *hidden, 1]
+    weights = [rng.normal(size=(a, b)) for a, b in zip(sizes, sizes[1:], strict=False)]
+    fig = figures.network_graph(weights, [np.zeros(b) for b in sizes[1:]])
+    boxes = _header_boxes(fig)
+    assert all(right + 4 <= left for (_, right), (left, _) in zip(boxes, boxes[1:], strict=False)), boxes
+    assert fig.data[-1].marker.colorbar.orientation == "h"  # the bias scale lies below: the graph keeps the width
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts[0].endswith("<br>(2)") and texts[-1].endswith("<br>(1)")  # each layer's size under its name
+    if len(hidden) == 2:
+        assert texts[1] == "hidden 1<br>(8)"  # full names where they fit
+
+
+def _train_page_figures(rng):
+    """Every figure the Train page draws in its two columns, healthy and diverged, with the longest titles
+    it builds (step 100,000, a pooled matrix)."""
+    ds = datasets.load("moons")
+    model = MLP(ds.layer_sizes([8, 8]), task="binary", seed=0)
+    history, diverged = FakeHistory(50), _diverged_history()
+    huge = rng.normal(size=(1, 8)) * 1e4
+    huge[0, 3] = 4.82e6
+    figs = [
+        figures.network_graph(model.weights, model.biases, ds.feature_names, ds.class_names),
+        figures.network_graph(
+            [rng.normal(size=(64, 100)), rng.normal(size=(100, 100)), rng.normal(size=(100, 10))],
+            [np.zeros(100), np.zeros(100), np.zeros(10)],
+        ),
+        figures.matrix_heatmap(huge, "W1 at step 100,000", row_labels=["area (1000 sq ft)"]),
+        figures.matrix_heatmap(rng.normal(size=(200, 130)), "∂L/∂W2 at step 100,000"),
+        figures.histogram_now_vs_init(huge, rng.normal(size=8), "∂L/∂W2: now vs step 100,000", "step 100,000"),
+        figures.histogram_now_vs_init(huge, rng.normal(size=8), "W2: now vs at initialisation", "step 100,000"),
+    ]
+    for h in (history, diverged):
+        figs += [
+            figures.loss_curves(h),
+            figures.metric_curves(h, "accuracy"),
+            figures.metric_curves(h, "R²"),
+            figures.layer_norms(h),
+            figures.update_ratios(h),
+            figures.distribution_over_time(h, 1, "w"),
+            figures.distribution_over_time(h, 1, "g"),
+        ]
+    for name in ("moons", "house_prices", "plane", "blobs", "iris", "diabetes"):
+        data = datasets.load(name)
+        figs.append(figures.data_view(MLP(data.layer_sizes([4]), task=data.task, seed=0), data))
+    return figs
+
+
+def test_every_title_and_subtitle_line_fits_the_narrowest_chart(rng):
+    """Plotly never wraps a title: "Layer 1 weights over time (percentile bands" was cut at 1024 px."""
+    room = figures.style.TITLE_ROOM
+    for fig in _train_page_figures(rng):
+        main, notes = _title_lines(fig)
+        assert len(main) <= 40 and figures.style.text_width(main, 14, bold=True) <= room, main
+        for line in notes:
+            assert len(line) <= 55 and figures.style.text_width(line) <= room, line
+
+
+def test_the_decision_boundary_is_a_square_with_its_colour_scale_below():
+    """At 1024 px the moons plot was about 125 × 70 px: the colourbar, the legend and margins took the rest."""
+    ds = datasets.load("moons")
+    fig = figures.decision_boundary(MLP(ds.layer_sizes([4]), task="binary", seed=0), ds)
+    heat = fig.data[0]
+    assert heat.colorbar.orientation == "h" and heat.colorbar.y < 0  # under the plot, not beside it
+    x, y = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.yaxis.scaleratio == pytest.approx((x[1] - x[0]) / (y[1] - y[0]))  # as tall as wide
+    height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    width = figures.style.CHART_WIDTH - fig.layout.margin.l - fig.layout.margin.r - 60  # the y axis' ticks, title
+    assert min(height, width) >= 180  # the square at 1024 px
+    assert height >= 220  # and a little more where the chart is wider
+    assert figures.style.legend_rows(fig, width=PLOT_AT_1024) == 1  # "● 0 ● 1" in one row
+
+
+def _ticks_and_colourbars(fig):
+    """Every axis and colourbar of a figure, as plotly JSON dicts."""
+    spec = fig.to_plotly_json()
+    axes = [v for k, v in spec["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+    for trace in spec["data"]:
+        for holder in (trace, trace.get("marker", {})):
+            if "colorbar" in holder:
+                axes.append(holder["colorbar"])
+    return axes
+
+
+def test_a_diverged_run_reads_short_numbers_and_a_zero_tick_reads_0(rng):
+    """The W1 note read "colours saturate at ±10111.909" and ticks read "0e+0", "5e+3": a d3 ".2~e" format
+    prints zero that way. Plotly's own ticks read 0, 5k, 2M, 1×10¹⁵⁴; a short colourbar gets −v, 0, v."""
+    huge = np.array([[10111.909, -9000.0, 500.0, 4.82e6, 1.0, 2.0, 3.0, -4.0]])  # 4.82e6 saturates the scale
+    fig = figures.matrix_heatmap(huge, "W1", row_labels=["area (1000 sq ft)"])
+    note = fig.layout.title.subtitle.text
+    assert "±10112" in note and "largest 4.82e+06" in note and "10111.9" not in note
+    assert list(fig.data[0].colorbar.tickvals) == [-10000.0, 0.0, 10000.0]  # three labels on a 64 px bar
+    tiny = figures.matrix_heatmap(rng.normal(size=(12, 12)) * 1e-6, "∂L/∂W1").data[0].colorbar
+    assert tiny.exponentformat == "power" and tiny.tickvals is None  # 2×10⁻⁶, not 2μ; plotly's own steps
+    ds = datasets.load("moons")
+    model = MLP(ds.layer_sizes([4]), task="binary", seed=0)
+    model.weights[0] *= 1e150
+    figs = [
+        fig,
+        figures.histogram_now_vs_init(np.r_[np.zeros(20), 4.8e6], np.zeros(21), "W1"),
+        figures.histogram_now_vs_init(rng.normal(size=50) * 1e150, rng.normal(size=50), "W1"),
+        figures.network_graph(model.weights, [b + 1e150 for b in model.biases]),
+        figures.linear_weights(np.array([[1e200], [-3.0]]), np.array([0.0]), ["a", "b"]),
+        *_train_page_figures(rng),
+    ]
+    for f in figs:
+        for axis in _ticks_and_colourbars(f):
+            assert "e" not in axis.get("tickformat", ""), (f.layout.title.text, axis)

@@ -17,6 +17,7 @@ from ..summaries import BAND_PERCENTILES, histogram_percentiles
 from .style import BATCH_COLOR, LAYER_COLORS, TEST_COLOR, TRAIN_COLOR, layout, log_axis, note_if_no_steps, thin
 
 R2_FLOOR = -1.0  # R² below this is drawn at it: a diverged regression reaches −1e300
+BANDS_NOTE = "percentile bands: min–max, ±1.5σ, ±σ, ±0.5σ; median"
 
 
 def loss_curves(history, current_step=None):
@@ -87,7 +88,11 @@ def metric_curves(history, metric_name, current_step=None):
 
 
 def layer_norms(history, current_step=None):
-    """‖W_l‖ (solid) and ‖∂L/∂W_l‖ (dotted) per layer over time, log scale."""
+    """‖W_l‖ (solid) and ‖∂L/∂W_l‖ (dotted) per layer over time, log scale.
+
+    The title says which line is which; the legend has one entry per layer ("layer 1 2 3", which shows
+    or hides both of its lines), so it takes one row where six entries took four.
+    """
     fig = go.Figure()
     steps, w_norms = history.layer_stat("w_norm")
     _, g_norms = history.layer_stat("g_norm")
@@ -104,7 +109,9 @@ def layer_norms(history, current_step=None):
                     x=steps[keep],
                     y=values[keep],
                     mode="lines" if keep.sum() > 1 else "markers",  # one point (step 0) is still seen
-                    name=name,
+                    name=str(l + 1),
+                    showlegend=dash is None,
+                    hovertemplate=f"{name}, step %{{x}}: %{{y:.4~g}}<extra></extra>",
                     line={"color": color, "dash": dash},
                     legendgroup=str(l),
                 )
@@ -112,7 +119,9 @@ def layer_norms(history, current_step=None):
     _mark_step(fig, current_step)
     note_if_no_steps(fig, history.steps)
     fig.update_yaxes(hoverformat=".4~g", **log_axis(np.concatenate(drawn)))
-    return layout(fig, "Weight and gradient norms per layer" + _left_out_note(left_out), xaxis_title="step")
+    fig.update_layout(legend_title={"text": "layer", "side": "left"})
+    title = "Norms: ‖W‖ solid, ‖∇W‖ dotted" + _left_out_note(left_out)
+    return layout(fig, title, xaxis_title="step")
 
 
 def update_ratios(history, current_step=None):
@@ -133,7 +142,8 @@ def update_ratios(history, current_step=None):
                 x=steps[keep],
                 y=logs[keep, l],
                 mode="lines" if keep.sum() > 1 else "markers",
-                name=f"layer {l + 1}",
+                name=str(l + 1),  # under the legend's title "layer"
+                hovertemplate=f"layer {l + 1}, step %{{x}}: %{{y:.2f}}<extra></extra>",
                 line={"color": LAYER_COLORS[l % len(LAYER_COLORS)]},
             )
         )
@@ -143,6 +153,7 @@ def update_ratios(history, current_step=None):
     # whole powers of ten only: the values are exponents
     lo, hi = math.floor(lo), math.ceil(hi)
     fig.update_yaxes(range=[lo - 0.25, hi + 0.25], dtick=max(1, math.ceil((hi - lo) / 6)), tick0=0)
+    fig.update_layout(legend_title={"text": "layer", "side": "left"})
     title = "Update/weight ratio, log₁₀" + _left_out_note(left_out)
     return layout(fig, title, xaxis_title="step", yaxis_title="log₁₀ ‖ΔW‖/‖W‖")
 
@@ -150,7 +161,8 @@ def update_ratios(history, current_step=None):
 def distribution_over_time(history, layer, which="w", current_step=None):
     """TensorBoard-style bands of one layer's weights (``"w"``) or gradients (``"g"``) over time.
 
-    From the per-step histograms: min–max, ±1.5σ, ±1σ, ±0.5σ percentile bands and the median.
+    From the per-step histograms: min–max, ±1.5σ, ±1σ, ±0.5σ percentile bands and the median (the
+    subtitle says so: the title alone must fit the narrowest chart).
     """
     steps, counts, ranges = history.histograms(which)
     steps, counts, ranges = thin(steps, counts[:, layer], ranges[:, layer], max_points=400)
@@ -185,7 +197,7 @@ def distribution_over_time(history, layer, which="w", current_step=None):
     note_if_no_steps(fig, history.steps)
     what = "weights" if which == "w" else "gradients"
     fig.update_yaxes(hoverformat=".4~g")
-    title = f"Layer {layer + 1} {what} over time (percentile bands)"
+    title = f"Layer {layer + 1} {what} over time<br><sup>{BANDS_NOTE}</sup>"
     return layout(
         fig,
         title + _left_out_note(left_out, "no finite histogram", "steps"),

@@ -42,6 +42,10 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
     Binary: P(y=1) on a diverging scale (white at ½: the boundary). Multiclass: the
     predicted class. Regression: the predicted value, points coloured by their target on the
     same scale. At most ``max_points`` points per set are drawn (the subtitle says how many).
+
+    The plot is a square (both inputs stretched to it, as the two may have any units) of about
+    the narrowest chart's width, and the colour scale lies under it, so that at half a 1024 px
+    window the picture keeps some 210 × 210 px instead of giving them to margins.
     """
     (xs, ys), values = prediction_grid(model, dataset, resolution)
     x_name, y_name = labels(dataset.feature_names[:2])
@@ -58,7 +62,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
                 zmax=1,
                 colorscale=[[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]],
                 opacity=0.55,
-                colorbar={"title": "P(y=1)", "thickness": 12},
+                colorbar=_colorbar_below("P(y=1)"),
                 hovertemplate=f"{x_name} %{{x:.2f}}, {y_name} %{{y:.2f}}<br>P(y=1) = %{{z:.3f}}<extra></extra>",
             )
         )
@@ -84,7 +88,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
         values = np.where(np.isfinite(values), values, np.nan)  # a diverged model: blank, not a broken scale
         targets = np.concatenate([dataset.y_train, dataset.y_test])
         value_range = _finite_range(values, targets)
-        tick_format, value_format = scale_format(max(abs(value_range[0]), abs(value_range[1])))
+        ticks, value_format = scale_format(max(abs(value_range[0]), abs(value_range[1])))
         fig.add_trace(
             go.Heatmap(
                 x=xs,
@@ -94,16 +98,49 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
                 zmax=value_range[1],
                 colorscale="Viridis",
                 opacity=0.6,
-                colorbar={"title": "ŷ", "thickness": 12, "tickformat": tick_format},
+                colorbar=_colorbar_below("ŷ", **ticks),
                 hovertemplate=f"ŷ = %{{z:{value_format}}}<extra></extra>",
             )
         )
     note = _add_points(fig, dataset, max_points, value_range)
+    # one y unit as long on screen as (x span / y span) x units: a square plot, as large as the chart allows
+    ratio = float((xs[-1] - xs[0]) / (ys[-1] - ys[0])) if ys[-1] > ys[0] and xs[-1] > xs[0] else 1.0
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
-    fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_yaxes(range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=ratio, constrain="domain")
     names = labels(dataset.feature_names)
     title = "What the model predicts: train ●, test ◇" + note
-    return layout(fig, title, height=420, xaxis_title=names[0], yaxis_title=names[1])
+    below = BELOW_AXIS + (COLORBAR_BELOW if task != "multiclass" else 0)
+    return layout(
+        fig,
+        title,
+        height=SQUARE + 75 + below,  # 75: the title and one legend row (more rows grow the figure)
+        bottom=below,
+        xaxis_title=names[0],
+        yaxis_title=names[1],
+    )
+
+
+SQUARE = 230  # the decision boundary's plot height (at the narrowest chart its width, ~210 px, is the limit)
+BELOW_AXIS, COLORBAR_BELOW = 58, 46  # pixels under the plot: x ticks and title; a horizontal colour scale
+
+
+def _colorbar_below(title, **ticks):
+    """A thin horizontal colour scale under the x axis's title, its title above it (plotly draws a title on
+    the "right" of a horizontal bar over its left end)."""
+    return {
+        "title": {"text": title, "side": "top", "font": {"size": 11}},
+        "orientation": "h",
+        "thickness": 8,
+        "lenmode": "pixels",
+        "len": 150,  # under the square whether the chart is 274 or 460 px wide
+        "x": 0.5,
+        "xanchor": "center",
+        "y": -BELOW_AXIS / SQUARE,
+        "yanchor": "top",
+        "ypad": 0,
+        "nticks": 6,
+        **ticks,
+    }
 
 
 def _add_points(fig, ds, max_points=MAX_SCATTER, value_range=None):
@@ -212,7 +249,7 @@ def predicted_vs_actual(model, dataset, max_points=MAX_SCATTER):
     title = "Predicted vs actual" + shown_note(counts)
     if left_out:
         title += f"<br><sup>{left_out:,} non-finite predictions left out</sup>"
-    fig.update_yaxes(tickformat=scale_format(max(abs(lo), abs(hi)) if lo <= hi else 0.0)[0])
+    fig.update_yaxes(**scale_format(max(abs(lo), abs(hi)) if lo <= hi else 0.0)[0])
     return layout(fig, title, height=380, xaxis_title="actual", yaxis_title="predicted")
 
 
@@ -247,7 +284,8 @@ def confusion_heatmap(model, dataset):
     fig.update_yaxes(autorange="reversed", title="true class", type="category")
     fig.update_xaxes(title="predicted class", type="category")
     accuracy = np.trace(counts) / max(counts.sum(), 1)
-    return layout(fig, f"Test confusion matrix (accuracy {accuracy:.1%})", height=min(480, 200 + 28 * k))
+    title = f"Test confusion matrix<br><sup>accuracy {accuracy:.1%}</sup>"
+    return layout(fig, title, height=min(480, 200 + 28 * k))
 
 
 def loss_surface(w_values, b_values, surface, path=None, point=None, gradient=None, best=None):

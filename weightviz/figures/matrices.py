@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
 from ..formatting import number
 from ..summaries import pool_matrix, shared_histograms
 from .style import (
+    CHART_WIDTH,
     CLASS_COLORS,
     DIVERGING,
     INIT_COLOR,
     NAN_COLOR,
     TEST_COLOR,
+    TITLE_SIZE,
     TRAIN_COLOR,
+    fits,
     layout,
     scale_format,
+    short,
     symmetric_range,
+    text_width,
 )
 from .style import labels as plain_labels
 
@@ -24,14 +31,17 @@ MAX_SIDE = 64  # cells per side drawn; larger matrices are mean-pooled
 MAX_LABELS = 30  # up to this many rows show their names as tick text
 
 
-def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None, max_side=MAX_SIDE):
+def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None, max_side=MAX_SIDE, width=CHART_WIDTH):
     """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero.
 
     Rows are the inputs of the layer, columns its units, both numbered from 1 (as "unit 1" on the
     page and in the network graph); up to ``MAX_LABELS`` rows show ``row_labels`` (feature names) as
     tick text. Hover gives row, column and the value. Matrices larger than ``max_side`` per side are
-    mean-pooled and the title says so. Huge values (a diverging run) saturate the colour scale,
-    which then reads in scientific notation; NaN cells are black and counted in the title.
+    mean-pooled and the title says so (the subtitle, when the title would not fit). Huge values (a
+    diverging run) saturate the colour scale, which then reads 5k, 2M or 1×10¹⁵⁴; NaN cells are black
+    and counted in the title. Tick labels are spaced for a chart ``width`` pixels wide: every column
+    while they fit, else every 2nd, 5th, 10th…; long row names are shortened on the axis (the hover
+    has them whole).
     """
     M = np.asarray(M, dtype=float)
     with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in a block mean is NaN
@@ -41,10 +51,24 @@ def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None,
     notes = []  # subtitle lines
     labels = plain_labels(row_labels) if row_labels is not None and len(row_labels) == M.shape[0] else None
     if (fr, fc) != (1, 1):
-        title = f"{title} — mean of {fr}×{fc} blocks"
-        notes.append(f"{M.shape[0]}×{M.shape[1]} shown as {rows}×{cols}")
+        pooled_note = f"{M.shape[0]}×{M.shape[1]} shown as {rows}×{cols}"
+        if fits(f"{title} — mean of {fr}×{fc} blocks", TITLE_SIZE, bold=True):
+            title = f"{title} — mean of {fr}×{fc} blocks"
+        else:
+            pooled_note += f", means of {fr}×{fc} blocks"
+        notes.append(pooled_note)
     ys, row_text = _side(M.shape[0], fr, labels)
     xs, col_text = _side(M.shape[1], fc)
+    height = min(420, 160 + 14 * rows)
+    tick_names = None
+    if labels is not None and fr == 1 and rows <= MAX_LABELS:
+        tick_names = [_shortened(str(name)) for name in row_labels]
+    # the plot's width: the chart less margins, the y axis (title, tick labels) and the colourbar
+    y_ticks = max((text_width(t, 12) for t in tick_names), default=0) if tick_names else text_width(str(rows), 12)
+    plot_width = width - 20 - (22 + y_ticks + 6) - (10 + 6 + 40)
+    # a colourbar as short as a plot of a few rows (under ~120 px) holds three labels: −v, 0, v (v: zmax to
+    # one digit); plotly's own choice puts five there, on top of each other
+    short_bar = {"tickmode": "array", "tickvals": _end_ticks(zmax)} if height - 125 < 120 else {}
     customdata, hover_row, hover_col = [], "%{y}", "%{x}"
     if row_text is not None:
         customdata.append(np.repeat(row_text[:, None], cols, axis=1))
@@ -52,7 +76,7 @@ def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None,
     if col_text is not None:
         customdata.append(np.repeat(col_text[None, :], rows, axis=0))
         hover_col = f"%{{customdata[{len(customdata) - 1}]}}"
-    colorbar_format, value_format = scale_format(zmax)
+    ticks, value_format = scale_format(zmax)
     finite = np.isfinite(pooled)
     if finite.all():
         value = f"%{{z:{value_format}}}"
@@ -73,12 +97,12 @@ def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None,
             colorscale=DIVERGING,
             customdata=np.dstack(customdata) if customdata else None,
             hovertemplate=f"{row_name} {hover_row} → {col_name} {hover_col}<br>{value}<extra></extra>",
-            colorbar={"thickness": 12, "tickformat": colorbar_format},
+            colorbar={"thickness": 10, "xpad": 6, **ticks, **short_bar},
         )
     )
     odd = []
     if big > zmax:
-        notes.append(f"colours saturate at ±{number(zmax, 3)}; largest {number(big, 3)}")
+        notes.append(f"colours stop at ±{short(zmax)}; largest {short(big)}")
     n_inf, n_nan = int(np.isinf(M).sum()), int(np.isnan(M).sum())
     if n_inf:
         odd.append(f"{n_inf:,} infinite (saturated)")
@@ -92,9 +116,23 @@ def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None,
     if notes:
         title += "<br><sup>" + "<br>".join(notes) + "</sup>"
     plain = {"showgrid": False, "zeroline": False}  # grid lines would cross the (black) NaN cells
-    y_axis = {"autorange": "reversed", "title": row_name, **plain, **_index_ticks(rows, labels if fr == 1 else None)}
-    x_axis = {"title": col_name, **plain, **_index_ticks(cols)}
-    return layout(fig, title, height=min(420, 160 + 14 * rows), xaxis=x_axis, yaxis=y_axis)
+    y_axis = {"autorange": "reversed", "title": row_name, **plain, **_index_ticks(rows, tick_names)}
+    x_axis = {"title": col_name, **plain, **_index_ticks(cols, pixels=plot_width)}
+    return layout(fig, title, height=height, xaxis=x_axis, yaxis=y_axis)
+
+
+def _shortened(name, most=18):
+    """A name for a tick label: at most ``most`` characters, cut with an ellipsis (before escaping, so an
+    entity is never cut in half)."""
+    return plain_labels([name if len(name) <= most else name[: most - 1] + "…"])[0]
+
+
+def _end_ticks(m):
+    """−v, 0, v with v the largest one-digit multiple of a power of ten not above ``m`` (0.93 → 0.9)."""
+    exponent = math.floor(math.log10(m))
+    digit = min(9, max(1, math.floor(m / 10.0**exponent * (1 + 1e-9))))  # 0.3 / 0.1 is 2.9999…
+    v = float(f"{digit}e{exponent}")
+    return [-v, 0.0, v]
 
 
 def _side(n, size, labels=None):
@@ -111,13 +149,28 @@ def _side(n, size, labels=None):
     return (starts + 1 + ends) / 2, np.array(text, dtype=object)
 
 
-def _index_ticks(n, labels=None):
-    """Whole-number ticks on a heatmap side of n cells numbered from 1; names as tick text when few enough."""
+def _index_ticks(n, labels=None, pixels=None):
+    """Whole-number ticks on a heatmap side of n cells numbered from 1; names as tick text when few enough.
+
+    Along ``pixels`` (the side's length on screen, when known), up to 12 cells are labelled 1, 2, 3…
+    while the labels fit side by side, else every 2nd, 5th, 10th… (plotly's own choice over 12).
+    """
     if labels is not None and n <= MAX_LABELS:
         return {"tickmode": "array", "tickvals": list(range(1, n + 1)), "ticktext": [str(s) for s in labels]}
     if n <= 12:
-        return {"tickmode": "linear", "tick0": 1, "dtick": 1}
+        return {"tickmode": "linear", "tick0": 1, "dtick": _index_step(n, pixels)}
     return {"tickformat": "d"}
+
+
+def _index_step(n, pixels):
+    """The smallest step of 1, 2, 5, 10, … whose labels (numbers up to n, 12 px) stand apart along ``pixels``."""
+    if pixels is None:
+        return 1
+    room = text_width(str(n), 12) + 6  # a label and a gap
+    for step in (1, 2, 5, 10):
+        if pixels / n * step >= room:
+            return step
+    return 10
 
 
 def histogram_now_vs_init(now, initial, title, now_label="now", initial_label="at initialisation", bins=30):
@@ -131,7 +184,7 @@ def histogram_now_vs_init(now, initial, title, now_label="now", initial_label="a
     now, initial = (np.clip(a[np.isfinite(a)], -1e307, 1e307) for a in (now, initial))
     (c_init, c_now), edges = shared_histograms([initial, now], bins)
     centres, width = 0.5 * (edges[:-1] + edges[1:]), edges[1] - edges[0]
-    tick_format, value_format = scale_format(max(abs(edges[0]), abs(edges[-1])))
+    ticks, value_format = scale_format(max(abs(edges[0]), abs(edges[-1])))
     fig = go.Figure()
     hover = f"%{{x:{value_format}}}: %{{y}}<extra>%{{fullData.name}}</extra>"
     fig.add_trace(
@@ -149,7 +202,7 @@ def histogram_now_vs_init(now, initial, title, now_label="now", initial_label="a
         )
     )
     fig.update_layout(barmode="overlay", bargap=0)
-    fig.update_xaxes(tickformat=tick_format)
+    fig.update_xaxes(**ticks)
     if left_out:
         title += f"<br><sup>{left_out:,} non-finite values left out</sup>"
     return layout(fig, title, xaxis_title="value", yaxis_title="count")
@@ -170,7 +223,7 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
         mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = W[:, u].reshape(h, w)
         unit_of[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = u
     zmin, zmax = symmetric_range(W[:, :units])
-    colorbar_format, value_format = scale_format(zmax)
+    ticks, value_format = scale_format(zmax)
     non_finite = int((~np.isfinite(W[:, :units])).sum())
     with np.errstate(invalid="ignore"):  # ±inf drawn at the ends of the scale, NaN left blank
         mosaic = np.where(np.isinf(mosaic), np.sign(mosaic) * zmax, mosaic)
@@ -183,7 +236,7 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
             colorscale=DIVERGING,
             customdata=np.where(unit_of >= 0, unit_of + 1, 0),
             hovertemplate=f"unit %{{customdata}}<br>%{{z:{value_format}}}<extra></extra>",
-            colorbar={"thickness": 12, "tickformat": colorbar_format},
+            colorbar={"thickness": 12, **ticks},
         )
     )
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
@@ -232,7 +285,7 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
             )
         fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickformat=scale_format(np.nanmax(np.abs(W), initial=0.0))[0])
+    fig.update_xaxes(**scale_format(np.nanmax(np.abs(W), initial=0.0))[0])
     if non_finite:
         title += f"<br><sup>{non_finite:,} non-finite weights not drawn</sup>"
     return layout(

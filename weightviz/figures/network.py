@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from ..formatting import number
 from ..summaries import displayed_units
-from .style import CLASS_COLORS, DIVERGING, layout, scale_format, symmetric_range
+from .style import CHART_WIDTH, CLASS_COLORS, DIVERGING, layout, scale_format, symmetric_range, text_width, wrap
 from .style import labels as plain_labels
 
 WIDTH_LEVELS = 5  # edges are drawn in this many widths per sign (one trace each)
@@ -15,7 +15,9 @@ POSITIVE, NEGATIVE, UNDEFINED = CLASS_COLORS[0], "#d62728", "#7f7f7f"
 EDGE_COLORS = {1: POSITIVE, 0: NEGATIVE, -1: UNDEFINED}  # w ≥ 0, w < 0, NaN
 
 
-def network_graph(weights, biases, input_names=None, output_names=None, max_units=12, edge_hover=True):
+def network_graph(
+    weights, biases, input_names=None, output_names=None, max_units=12, edge_hover=True, width=CHART_WIDTH
+):
     """Nodes per layer (inputs left, outputs right, unit 1 at the top of each, as row 1 of the weight heatmap);
     edge i→j coloured blue (w > 0) or red (w < 0), width ∝ |w|; NaN edges grey.
 
@@ -24,6 +26,9 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
     inputs to hidden 1), as on the page. ``edge_hover`` adds an invisible marker per edge whose
     hover gives the weight (leave it out for a static picture: it is most of the figure's points).
     Widths and colours follow a robust scale, so one huge weight does not make all others vanish.
+    Each layer's header is its name over its size ("hidden 1" / "(8)"), shortened to "h1" when the names
+    would touch in a chart ``width`` pixels wide; the bias colourbar lies below the graph, which keeps
+    the chart's whole width.
     """
     input_names, output_names = plain_labels(input_names), plain_labels(output_names)
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
@@ -86,7 +91,7 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
             node_bias.append(b)
             node_text.append(labels[layer][u] + (f"<br>bias {number(b)}" if layer > 0 else ""))
     cmin, cmax = symmetric_range(np.array(node_bias))
-    colorbar_format, _ = scale_format(cmax)
+    ticks, _ = scale_format(cmax)
     fig.add_trace(
         go.Scatter(
             x=node_x,
@@ -103,19 +108,42 @@ def network_graph(weights, biases, input_names=None, output_names=None, max_unit
                 "cmin": cmin,
                 "cmax": cmax,
                 "line": {"width": 1, "color": "#444"},
-                "colorbar": {"title": "bias", "thickness": 10, "tickformat": colorbar_format},
+                "colorbar": {
+                    "title": {"text": "bias", "side": "right"},
+                    "orientation": "h",
+                    "thickness": 8,
+                    "len": 0.7,
+                    "x": 0.5,
+                    "xanchor": "center",
+                    "y": 0,
+                    "yanchor": "top",
+                    "ypad": 4,
+                    "nticks": 5,
+                    **ticks,
+                },
             },
         )
     )
     fig.update_xaxes(visible=False, range=[-0.4, len(sizes) - 0.6])
-    fig.update_yaxes(visible=False, range=[-0.08, 1.08])
+    fig.update_yaxes(visible=False, range=[-0.06, 1.2])
     cut = [_cut_note(name, len(s), n) for name, s, n in zip(names, shown, sizes, strict=True) if len(s) < n]
-    title = "Network: blue w > 0, red w < 0, width ∝ |w|"
+    title = "Network: blue +w, red −w, width ∝ |w|"
     if cut:
-        title += "<br><sup>showing " + ", ".join(cut) + "</sup>"
+        title += "<br><sup>" + wrap(["showing " + cut[0], *cut[1:]]) + "</sup>"
+    headers = _headers(names, (width - 20) / (len(sizes) - 0.2))
     for layer, n in enumerate(sizes):
-        fig.add_annotation(x=layer, y=1.06, text=f"{names[layer]} ({n})", showarrow=False, font={"size": 11})
-    return layout(fig, title, height=380)
+        fig.add_annotation(
+            x=layer, y=1.04, yanchor="bottom", text=f"{headers[layer]}<br>({n})", showarrow=False, font={"size": 11}
+        )
+    return layout(fig, title, height=380, bottom=40)
+
+
+def _headers(names, spacing):
+    """Layer names for the headers, or "in", "h1", "out" when the full ones would not stand apart at
+    ``spacing`` pixels from one layer to the next."""
+    if all(text_width(name) + 8 <= spacing for name in names):
+        return names
+    return ["in" if name == "input" else "out" if name == "output" else name.replace("hidden ", "h") for name in names]
 
 
 def _cut_note(name, shown, n):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
+
+from ..formatting import LARGE, SMALL, number
 
 TRAIN_COLOR, TEST_COLOR, BATCH_COLOR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
 INIT_COLOR = "rgba(120,120,120,0.45)"
@@ -26,8 +29,56 @@ CLASS_COLORS = (
 LAYER_COLORS = CLASS_COLORS
 MAX_POINTS = 1000  # a line chart never carries more points than this per trace
 MAX_SCATTER = 2000  # a scatter never draws more data points than this per set (train, test)
-HUGE = 1e4  # from here on (in absolute value) colourbars and hovers use scientific notation
+HUGE = 1e4  # from here on (in absolute value) hovers use scientific notation
+TINY = 1e-3  # below this (and not zero) too, and tick labels powers of ten (2×10⁻⁵)
 NO_STEPS = "No steps yet: press Step or Play"
+
+# The narrowest a chart gets: half the main column of a 1024 px window with the sidebar open (274 px).
+# Titles, subtitles, legends, heatmap ticks and network headers are laid out to fit it.
+CHART_WIDTH = 274
+TITLE_SIZE, NOTE_SIZE = 14, 11  # font sizes of the title (bold) and of the subtitle, legend and notes
+TITLE_ROOM = CHART_WIDTH - 20  # what a title line or a subtitle line may take: plotly cuts, never wraps it
+
+# Width of a character in em of the dashboard's font (Source Sans, bold 14 px as measured in Chromium;
+# regular text is about 5 % narrower). Anything not listed counts as 0.56 em.
+_EM = {
+    **dict.fromkeys("ijlI.,:;'|!", 0.3),
+    **dict.fromkeys("frt()[]/", 0.4),
+    **dict.fromkeys("mwMW∇", 0.86),
+    **dict.fromkeys("ABCDEFGHJKLNOPQRSTUVXYZ", 0.66),
+    " ": 0.2,
+}
+
+
+def text_width(text, size=NOTE_SIZE, bold=False):
+    """About how many pixels ``text`` takes in the dashboard's font (erring wide): tags and entities count
+    as what they show."""
+    plain = html.unescape(re.sub(r"<[^>]*>", "", str(text)))
+    return size * (1.0 if bold else 0.95) * sum(_EM.get(ch, 0.56) for ch in plain)
+
+
+def fits(text, size=NOTE_SIZE, bold=False, room=TITLE_ROOM):
+    """Whether ``text`` fits on one line of ``room`` pixels."""
+    return text_width(text, size, bold) <= room
+
+
+def wrap(parts, separator=", ", size=NOTE_SIZE, room=TITLE_ROOM):
+    """Parts joined by ``separator`` into lines (joined by ``<br>``) that fit in ``room`` pixels each."""
+    lines = []
+    for part in parts:
+        if lines and fits(lines[-1] + separator + part, size, room=room):
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return "<br>".join(lines)
+
+
+def short(x):
+    """A number in about three significant digits for notes: ``10112``, ``0.123``, ``4.82e+06``, ``NaN``."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0 or not SMALL <= abs(x) < LARGE:
+        return number(x, 3)
+    return number(x, max(0, 2 - math.floor(math.log10(abs(x)))))
 
 
 def label(name):
@@ -42,18 +93,21 @@ def labels(names):
     return None if names is None else [label(n) for n in names]
 
 
-# The legend sits in rows between the title and the plot; rows are counted for a chart this wide (half
-# the page at a 1024 px window) so the figure grows by the rows instead of squeezing the plot.
-LEGEND_WIDTH, LEGEND_ROW, SUBTITLE_LINE = 320, 22, 14
+# The legend sits in rows between the title and the plot; plotly wraps it at the plot area's width, which
+# in the narrowest chart (CHART_WIDTH, less the y axis's ticks and title and the margins) is about 200 px.
+# Rows are counted for that width so the figure grows by them instead of the legend covering the subtitle.
+LEGEND_WIDTH, LEGEND_ROW, SUBTITLE_LINE = 200, 22, 14
+LEGEND_ITEM = 44  # a legend entry's symbol and gaps, in pixels, besides its text
 
 
-def layout(fig, title=None, height=320, **extra):
+def layout(fig, title=None, height=320, bottom=10, **extra):
     """Apply the common layout (compact margins, horizontal legend above the plot) and return the figure.
 
     Whatever follows the first ``<br>`` of ``title`` becomes its subtitle (notes such as "2,000 of
     79,200 points shown"; plotly cuts off a title of several lines anchored at the top). The top
     margin holds the title, the subtitle's lines and the legend's rows; the figure grows by what
-    they take beyond one title line and one legend row, so the plot keeps its height.
+    they take beyond one title line and one legend row, so the plot keeps its height. ``bottom`` is the
+    bottom margin (room for a horizontal colourbar below the plot).
     No template: Streamlit's own chart theme styles the figures in the app, and a template costs ~6 ms.
     """
     main, _, note = (title or "").partition("<br>")
@@ -71,7 +125,7 @@ def layout(fig, title=None, height=320, **extra):
     fig.update_layout(
         title=title_layout,
         height=height + max(0, top - base_top),
-        margin={"l": 10, "r": 10, "t": max(top, base_top), "b": 10},
+        margin={"l": 10, "r": 10, "t": max(top, base_top), "b": bottom},
         legend={
             "orientation": "h",
             "yanchor": "bottom",
@@ -100,9 +154,10 @@ def legend_rows(fig, showlegend=None, width=LEGEND_WIDTH):
     groups = {}  # group -> names; ungrouped entries are groups of one
     for i, (group, name) in enumerate(entries):
         groups.setdefault(group if group else f"#{i}", []).append(name)
-    rows, used, tallest = 0, 0.0, 0
+    title = fig.layout.legend.title.text
+    rows, used, tallest = 0, (text_width(title) + 8 if title else 0.0), 0  # a title sits left of the first row
     for names in groups.values():
-        item = 44 + 6.2 * max(len(name) for name in names)  # symbol and gap, then ~6.2 px a character at 11 px
+        item = LEGEND_ITEM + max(text_width(name) for name in names)
         if used and used + item > width:
             rows, used, tallest = rows + tallest, 0.0, 0
         used, tallest = used + item, max(tallest, len(names))
@@ -151,10 +206,16 @@ def symmetric_range(M, percentile=99.0, spread=100.0):
 
 
 def scale_format(m):
-    """d3 formats (colourbar ticks, hover) for values up to ``m`` in size: scientific notation when huge or tiny."""
-    if m >= HUGE or 0 < m < 1e-3:
-        return ".2~e", ".3~e"
-    return None, ".4~g"
+    """(tick properties, hover format) for a colourbar or axis over values up to ``m`` in size.
+
+    Ticks are plotly's own (its choice of step keeps labels distinct, and 0 reads "0"): 5k, 2M, 20T,
+    then 1×10¹⁵⁴ for huge values; tiny ones as powers of ten (2×10⁻⁵), not SI prefixes (20μ). A d3
+    format such as ".2~e" would print the zero tick as "0e+0". Hovers use scientific notation when
+    values are huge or tiny.
+    """
+    if 0 < m < TINY:
+        return {"exponentformat": "power"}, ".3~e"
+    return {}, (".3~e" if m >= HUGE else ".4~g")
 
 
 def log_axis(values):
