@@ -329,3 +329,25 @@ def test_a_diverged_run_reads_well_and_goes_back_to_a_healthy_step(context, serv
     wait_until_idle(pg)
     assert step_count(pg) == healthy and pg.query_selector("text=diverged at step") is None
     assert no_exception(pg)
+
+
+def test_network_graph_and_heatmap_read_the_same_way_round(context, server):
+    """Input 1 sat at the bottom of the graph and at the top of the heatmap: in the drawn page both put
+    x1 above x2, and both count layers from 1."""
+    pg = open_page(context, server, "train")
+    drawn = pg.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+            const yaxis = gd._fullLayout.yaxis;
+            return {title: gd.layout.title && gd.layout.title.text, data: gd._fullData.map(t => ({
+                hovertext: t.hovertext && Array.from(t.hovertext).slice(0, 2),
+                y: t.y && Array.from(t.y).slice(0, 2)})),
+                yReversed: yaxis.autorange === 'reversed' || yaxis.range[0] > yaxis.range[1],
+                yTicks: yaxis.ticktext && [...yaxis.ticktext]};
+        })"""
+    )
+    graph = next(d for d in drawn if "Network:" in (d["title"] or ""))
+    nodes = graph["data"][-1]
+    assert nodes["hovertext"][:2] == ["x1", "x2"] and nodes["y"][0] > nodes["y"][1]  # x1 on top
+    heatmap = next(d for d in drawn if "W1 at step" in (d["title"] or ""))
+    assert heatmap["yReversed"] and heatmap["yTicks"] == ["x1", "x2"]  # row 1 (x1) on top
+    shot(pg, "train-graph-and-heatmap")
