@@ -197,3 +197,63 @@ def test_the_default_memory_budget_is_64_mb_per_trainer():
     assert 0.99 * 64 * 2**20 < capacity_bytes(default) <= 64 * 2**20
     small = Trainer(model, ds.X_train, ds.y_train, memory_budget_mb=8)
     assert capacity_bytes(small) == pytest.approx(capacity_bytes(default) / 8, rel=0.01)
+
+
+def test_each_log_thins_on_its_own_and_is_read_against_its_own_steps():
+    """Scalars, histograms, snapshots and evaluations keep different rows after a long run: each reader's rows
+    line up with the steps named after its log (``steps`` is the scalar log's, under its older name)."""
+    ds = datasets.xor(seed=0)
+    model = MLP(ds.layer_sizes([8, 8]), task="binary", seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, memory_budget_mb=0.25, eval_every=10)
+    trainer.run(3_000)
+    h = trainer.history
+    axes = {
+        "scalar": (h.scalar_steps, len(h.column("batch_loss"))),
+        "histogram": (h.histogram_steps, len(h.histograms("w")[1])),
+        "snapshot": (h.snapshot_steps, len(h.parameter_path(0))),
+        "eval": (h.eval_steps, len(h.eval_column("test_loss")[1])),
+    }
+    assert len({len(steps) for steps, _ in axes.values()}) == 4  # four different thinnings
+    for steps, rows in axes.values():
+        assert steps[0] == 0 and len(steps) == rows
+    np.testing.assert_array_equal(h.steps, h.scalar_steps)
+    np.testing.assert_array_equal(h.layer_stat("w_norm")[0], h.scalar_steps)
+    np.testing.assert_array_equal(h.histograms("g")[0], h.histogram_steps)
+    np.testing.assert_array_equal(h.eval_column("train_loss")[0], h.eval_steps)
+    assert [h.snapshot(i)[0] for i in (0, 1, -1)] == [h.snapshot_steps[i] for i in (0, 1, -1)]
+
+
+def test_parameter_path_reads_the_given_parameters_of_every_kept_snapshot(trained):
+    """``parameter_path(indices)``: (snapshots, k) float64 of the flat parameters at ``indices``, row i at
+    ``snapshot_steps[i]``: the initial parameters first, the current ones (as float32 kept them) last."""
+    model, trainer = trained
+    initial = model.params.copy()
+    trainer.run(5)
+    h = trainer.history
+    now = model.params.astype(np.float32).astype(np.float64)
+    first_two = h.parameter_path(slice(0, 2))
+    assert first_two.shape == (6, 2) and first_two.dtype == np.float64
+    np.testing.assert_allclose(first_two[0], initial[:2], rtol=1e-6)
+    np.testing.assert_array_equal(first_two[-1], now[:2])
+    picked = h.parameter_path([7, model.n_weights, 3])  # any order, biases too
+    np.testing.assert_array_equal(picked[-1], now[[7, model.n_weights, 3]])
+    one = h.parameter_path(4)  # one index: still a column
+    assert one.shape == (6, 1) and one[-1, 0] == now[4]
+    everything = h.parameter_path()
+    assert everything.shape == (6, model.n_params)
+    for i in range(6):
+        np.testing.assert_array_equal(everything[i], h.snapshot_params(i))
+    with pytest.raises(IndexError):
+        h.parameter_path([model.n_params])
+
+
+def test_snapshot_grads_are_the_flat_gradients_with_none_at_step_0(trained):
+    model, trainer = trained
+    trainer.run(3)
+    h = trainer.history
+    grads = h.snapshot_grads(-1)
+    assert grads.dtype == np.float64 and grads.shape == (model.n_params,)
+    np.testing.assert_array_equal(grads, model.grads.astype(np.float32))
+    assert np.isnan(h.snapshot_grads(0)).all()
+    _, _, layer_grads = h.snapshot(-1)
+    np.testing.assert_array_equal(grads[: layer_grads[0].size], layer_grads[0].ravel())

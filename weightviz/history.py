@@ -16,6 +16,8 @@ Four logs, each a :class:`ThinningLog` with its share of one memory budget (64 M
 
 When a log is full it keeps every other row and records at twice the stride from then on, so a
 100 000-step run still covers its whole length evenly, and row 0 (the initial state) always stays.
+Each log thins on its own, so each has its own step axis: ``History.scalar_steps``,
+``histogram_steps``, ``snapshot_steps`` and ``eval_steps``.
 ``truncate(step)`` forgets every row after ``step`` (a trainer rewinding to it), keeping the spacing.
 
 Recording is cheap because it is deferred: a step only copies the parameters and gradients into
@@ -175,7 +177,19 @@ def segment_histograms(x, offsets, lo, hi, bins):
 
 
 class History:
-    """Everything a Trainer records; ``frame()`` gives the scalar parts as a pandas DataFrame."""
+    """Everything a Trainer records; ``frame()`` gives the scalar parts as a pandas DataFrame.
+
+    Four logs, four step axes: each log thins on its own (its own capacity and stride), so after a
+    long run the rows of one are not the rows of another. Read each log against its own steps:
+
+    - ``scalar_steps`` indexes ``column()``, ``layer_stat()`` and ``frame()`` (alias ``steps``);
+    - ``histogram_steps`` indexes ``histograms()``;
+    - ``snapshot_steps`` indexes ``snapshot()``, ``snapshot_params()``, ``snapshot_grads()`` and the
+      rows of ``parameter_path()``;
+    - ``eval_steps`` indexes ``eval_column()``.
+
+    All four start at step 0 and end at the last step offered to them.
+    """
 
     def __init__(self, model, budget_mb=64.0, bins=30, near_zero=1e-3):
         self.weight_shapes = [W.shape for W in model.weights]
@@ -290,9 +304,23 @@ class History:
         return self.scalars.n
 
     @property
-    def steps(self):
+    def scalar_steps(self):
+        """Steps of the scalar rows (``column()``, ``layer_stat()``); thinned apart from the other logs."""
         self.flush()
         return self.scalars.steps
+
+    steps = scalar_steps  # the older name, kept: the scalar log's steps
+
+    @property
+    def histogram_steps(self):
+        """Steps of the histogram rows (``histograms()``); thinned apart from the other logs."""
+        self.flush()
+        return self.hists.steps
+
+    @property
+    def eval_steps(self):
+        """Steps of the evaluations (``eval_column()``): every ``eval_every`` steps and at the end of runs."""
+        return self.evals.steps
 
     def column(self, name):
         """One scalar column over the kept steps, e.g. ``"batch_loss"`` or ``"w_norm_0"``."""
@@ -316,6 +344,7 @@ class History:
 
     @property
     def snapshot_steps(self):
+        """Steps of the kept snapshots (``snapshot()``, ``parameter_path()``); thinned apart from the other logs."""
         self.flush()
         return self.snapshots.steps
 
@@ -329,6 +358,19 @@ class History:
         """The flat parameter vector of kept snapshot ``index`` as float64."""
         self.flush()
         return self.snapshots["params"][index].astype(np.float64)
+
+    def snapshot_grads(self, index):
+        """The flat gradient vector of kept snapshot ``index`` as float64 (NaN at step 0: no gradient yet)."""
+        self.flush()
+        return self.snapshots["grads"][index].astype(np.float64)
+
+    def parameter_path(self, indices=None):
+        """(n_snapshots, k) float64: the parameters at flat ``indices`` in every kept snapshot, row i at
+        ``snapshot_steps[i]``. ``indices``: a sequence of flat indices, a slice (``slice(0, 2)``: the first
+        two, w and b of a one-feature linear model) or one index; None gives all parameters."""
+        self.flush()
+        columns = np.atleast_1d(np.arange(self.n_params)[slice(None) if indices is None else indices])
+        return self.snapshots["params"][:, columns].astype(np.float64)
 
     def _unflatten(self, flat):
         bounds = zip(self.offsets[:-1], self.offsets[1:], self.weight_shapes, strict=True)
