@@ -47,6 +47,16 @@ def test_heatmap_is_symmetric_around_zero_and_says_when_pooled(rng):
     assert big.data[0].customdata[-1][-1].tolist() == ["197–200", "69–70"]  # pooled: the ranges, from 1
 
 
+def test_is_pooled_says_exactly_when_the_heatmap_is_mean_pooled(rng):
+    """README: matrices over 64 per side are mean-pooled, and the page says so: ``figures.is_pooled(W)`` tells it
+    when ``matrix_heatmap`` pools, for either side."""
+    assert figures.MAX_HEATMAP_SIDE == figures.matrices.MAX_SIDE == 64  # MAX_SIDE: the older name
+    for shape in [(64, 64), (65, 3), (3, 65), (64, 1), (200, 70)]:
+        fig = figures.matrix_heatmap(rng.normal(size=shape), "W")
+        drawn = np.asarray(fig.data[0].z).shape
+        assert figures.is_pooled(np.empty(shape)) == (drawn != shape) == (max(shape) > 64), shape
+
+
 def test_histogram_now_vs_init_shares_bins(rng):
     fig = figures.histogram_now_vs_init(rng.normal(size=100), rng.normal(size=100) * 3, "h")
     init, now = fig.data
@@ -174,6 +184,8 @@ class FakeHistory:
     @property
     def steps(self):
         return np.arange(self.n)
+
+    scalar_steps = histogram_steps = steps  # one thinning for all logs here
 
     def column(self, name):
         return self.values.get(name, np.full(self.n, 0.5))

@@ -15,16 +15,18 @@ from .data import (
     loss_surface,
     predicted_vs_actual,
 )
-from .matrices import histogram_now_vs_init, linear_weights, matrix_heatmap, unit_images
+from .matrices import MAX_HEATMAP_SIDE, histogram_now_vs_init, is_pooled, linear_weights, matrix_heatmap, unit_images
 from .network import network_graph
 
 __all__ = [
+    "MAX_HEATMAP_SIDE",
     "confusion_heatmap",
     "data_view",
     "decision_boundary",
     "distribution_over_time",
     "fitted_curve",
     "histogram_now_vs_init",
+    "is_pooled",
     "layer_norms",
     "line_fit",
     "linear_weights",

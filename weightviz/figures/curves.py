@@ -23,7 +23,7 @@ BANDS_NOTE = "percentile bands: min–max, ±1.5σ, ±σ, ±0.5σ; median"
 def loss_curves(history, current_step=None):
     """Mini-batch loss every step (faint) and whole-set train and test loss; log y axis."""
     fig = go.Figure()
-    steps, batch = thin(history.steps, history.column("batch_loss"))
+    steps, batch = thin(history.scalar_steps, history.column("batch_loss"))
     left_out = _left_out(steps, batch, positive=True)
     keep = _drawable(batch, positive=True)
     fig.add_trace(
@@ -49,7 +49,7 @@ def loss_curves(history, current_step=None):
                 )
             )
     _mark_step(fig, current_step)
-    note_if_no_steps(fig, history.steps)
+    note_if_no_steps(fig, history.scalar_steps)
     fig.update_yaxes(hoverformat=".4~g", **log_axis(np.concatenate(drawn)))
     return layout(fig, "Loss" + _left_out_note(left_out), xaxis_title="step", yaxis_title="loss")
 
@@ -80,7 +80,7 @@ def metric_curves(history, metric_name, current_step=None):
             )
         )
     _mark_step(fig, current_step)
-    note_if_no_steps(fig, history.steps)
+    note_if_no_steps(fig, history.scalar_steps)
     title = metric_name.capitalize() + _left_out_note(left_out, "not finite")
     if lowest < floor:
         title += f"<br><sup>{metric_name} below {floor:g} drawn at {floor:g} (lowest {number(lowest, 3)})</sup>"
@@ -117,7 +117,7 @@ def layer_norms(history, current_step=None):
                 )
             )
     _mark_step(fig, current_step)
-    note_if_no_steps(fig, history.steps)
+    note_if_no_steps(fig, history.scalar_steps)
     fig.update_yaxes(hoverformat=".4~g", **log_axis(np.concatenate(drawn)))
     fig.update_layout(legend_title={"text": "layer", "side": "left"})
     title = "Norms: ‖W‖ solid, ‖∇W‖ dotted" + _left_out_note(left_out)
@@ -149,7 +149,7 @@ def update_ratios(history, current_step=None):
         )
     fig.add_hline(y=-3, line={"dash": "dash", "color": "grey"}, annotation_text="1e-3", annotation_position="top left")
     _mark_step(fig, current_step)
-    note_if_no_steps(fig, history.steps)
+    note_if_no_steps(fig, history.scalar_steps)
     # whole powers of ten only: the values are exponents
     lo, hi = math.floor(lo), math.ceil(hi)
     fig.update_yaxes(range=[lo - 0.25, hi + 0.25], dtick=max(1, math.ceil((hi - lo) / 6)), tick0=0)
@@ -194,7 +194,7 @@ def distribution_over_time(history, layer, which="w", current_step=None):
     median = "lines" if len(steps) > 1 else "markers"
     fig.add_trace(go.Scatter(x=steps, y=bands[:, n // 2], mode=median, line={"color": color}, name="median"))
     _mark_step(fig, current_step)
-    note_if_no_steps(fig, history.steps)
+    note_if_no_steps(fig, history.histogram_steps)
     what = "weights" if which == "w" else "gradients"
     fig.update_yaxes(hoverformat=".4~g")
     title = f"Layer {layer + 1} {what} over time<br><sup>{BANDS_NOTE}</sup>"

@@ -27,11 +27,19 @@ from .style import (
 )
 from .style import labels as plain_labels
 
-MAX_SIDE = 64  # cells per side drawn; larger matrices are mean-pooled
+MAX_HEATMAP_SIDE = 64  # cells per side drawn; larger matrices are mean-pooled
+MAX_SIDE = MAX_HEATMAP_SIDE  # the older name
 MAX_LABELS = 30  # up to this many rows show their names as tick text
 
 
-def matrix_heatmap(M, title, row_name="input", col_name="unit", row_labels=None, max_side=MAX_SIDE, width=CHART_WIDTH):
+def is_pooled(M, max_side=MAX_HEATMAP_SIDE):
+    """Whether ``matrix_heatmap`` draws M mean-pooled: a side longer than ``max_side`` (the page says so)."""
+    return max(np.shape(M)) > max_side
+
+
+def matrix_heatmap(
+    M, title, row_name="input", col_name="unit", row_labels=None, max_side=MAX_HEATMAP_SIDE, width=CHART_WIDTH
+):
     """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero.
 
     Rows are the inputs of the layer, columns its units, both numbered from 1 (as "unit 1" on the
