@@ -133,3 +133,36 @@ def test_dense_is_x_dot_w_plus_b_and_its_gradients(rng):
     np.testing.assert_allclose(gW, X.T @ dZ)
     np.testing.assert_allclose(gb, dZ.sum(axis=0))
     np.testing.assert_allclose(dX, dZ @ W.T)
+
+
+# -- issue 7: infer() and the activation layer's name ------------------------------------------------
+
+
+def test_the_activation_layer_is_named_apart_from_the_registry_pair():
+    """layers.ActivationLayer wraps activations.Activation (the registry's (forward, derivative) pair); the
+    old name layers.Activation still imports, as an alias."""
+    from weightviz import activations, layers
+
+    model = MLP([2, 3, 3, 1], activation="tanh")
+    acts = [layer for layer in model.layers if isinstance(layer, layers.ActivationLayer)]
+    assert len(acts) == 2 and all(isinstance(a.f, activations.Activation) for a in acts)
+    assert layers.Activation is layers.ActivationLayer and layers.ActivationLayer is not activations.Activation
+
+
+def test_each_layer_infers_what_forward_gives_at_inference_and_keeps_nothing():
+    from weightviz.layers import ActivationLayer
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(9, 4))
+    W, b = rng.normal(size=(4, 4)), rng.normal(size=4)
+    bn = BatchNorm(rng.normal(size=4), rng.normal(size=4), np.zeros(4), np.zeros(4))
+    bn.running_mean[...], bn.running_var[...] = rng.normal(size=4), rng.uniform(0.5, 2, size=4)
+    layers = [Dense(W, b, np.zeros_like(W), np.zeros_like(b)), bn, ActivationLayer("gelu"), Dropout(0.4)]
+    for layer in layers:
+        layer.forward(X[:2], training=True, rng=np.random.default_rng(0))  # caches of a 2-row batch
+        kept = dict(vars(layer))
+        np.testing.assert_array_equal(layer.infer(X), layer.forward(X), err_msg=type(layer).__name__)
+        layer.forward(X[:2], training=True, rng=np.random.default_rng(0))
+        before = dict(vars(layer))
+        layer.infer(X)
+        assert all(vars(layer)[k] is v for k, v in before.items()) and vars(layer).keys() == kept.keys()

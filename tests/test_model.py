@@ -241,3 +241,75 @@ def test_each_hidden_layer_is_dense_batch_norm_activation_dropout_in_that_order(
     (H,) = binary.hidden_activations(X)
     np.testing.assert_allclose(binary.forward(X)[:, 0], H @ binary.weights[1][:, 0] + binary.biases[1][0], rtol=1e-12)
     np.testing.assert_allclose(binary.predict(X), 1 / (1 + np.exp(-binary.forward(X)[:, 0])), rtol=1e-12)
+
+
+# -- issue 7: the cache-free inference path ------------------------------------------------------------
+
+
+def _with_running_statistics(model, seed=0):
+    """Give every batch norm non-trivial running statistics, so inference really uses them."""
+    rng = np.random.default_rng(seed)
+    for bn in model.batch_norms:
+        bn.running_mean[...] = rng.normal(size=bn.running_mean.shape)
+        bn.running_var[...] = rng.uniform(0.3, 3.0, size=bn.running_var.shape)
+    for b in model.biases:
+        b[...] = rng.normal(size=b.shape)
+    return model
+
+
+@pytest.mark.parametrize("options", list(LAYER_OPTIONS.values()), ids=list(LAYER_OPTIONS))
+@pytest.mark.parametrize("activation", list(activations.ACTIVATIONS))
+def test_logits_equal_forward_at_inference(activation, options):
+    """logits(X) is forward(X) in inference mode: bit-identical in one chunk, within 1e-12 in many."""
+    model = _with_running_statistics(MLP([3, 6, 5, 4], activation, "multiclass", seed=3, **options))
+    X = np.random.default_rng(1).normal(size=(50, 3))
+    expected = model.forward(X)
+    np.testing.assert_array_equal(model.logits(X), expected)
+    for chunk_rows in (1, 7, 49):
+        np.testing.assert_allclose(model.logits(X, chunk_rows=chunk_rows), expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(model.predict(X, chunk_rows=7), model.task.predict(model.logits(X, 7)))
+    assert model.logits(X[:0]).shape == (0, 4)
+
+
+def test_logits_keep_nothing_on_the_layers():
+    """After logits(), predict(), score() and hidden_activations() every layer holds exactly what the last
+    forward pass left (here a 4-row training batch): nothing of the 3 000 rows inferred stays referenced."""
+    model = _with_running_statistics(MLP([3, 8, 8, 2], "tanh", "multiclass", dropout=0.2, batch_norm=True))
+    model.forward_backward(np.ones((4, 3)), np.array([0, 1, 0, 1]), training=True, rng=np.random.default_rng(0))
+    before = [dict(vars(layer)) for layer in model.layers]
+    X = np.random.default_rng(2).normal(size=(3_000, 3))
+    model.logits(X, chunk_rows=1_000)
+    model.predict(X)
+    model.score(X, np.zeros(3_000, dtype=int))
+    model.hidden_activations(X)
+    for layer, kept in zip(model.layers, before, strict=True):
+        assert vars(layer).keys() == kept.keys(), type(layer).__name__
+        assert all(vars(layer)[k] is v for k, v in kept.items()), type(layer).__name__
+
+
+def test_logits_peak_memory_is_one_chunk_not_the_whole_input():
+    """100 000 × 64 rows (digits-sized network): forward() peaks over 500 MB and keeps ~470 MB on the layers;
+    logits() peaks at the result plus a few chunk-sized arrays and keeps nothing but its result."""
+    import tracemalloc
+
+    model = MLP([64, 128, 64, 10], "relu", "multiclass", batch_norm=True, dropout=0.2, seed=1)
+    X = np.random.default_rng(0).normal(size=(100_000, 64))
+    chunk = 8_192 * 128 * 8  # one chunk of the widest layer, in bytes
+    result = 100_000 * 10 * 8
+    tracemalloc.start()
+    try:
+        Z = model.logits(X)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert Z.shape == (100_000, 10)
+    assert peak <= result + 3 * chunk  # measured: result + 2 chunks (16.8 MB), forward(): 512 MB
+    assert kept <= result + 64_000
+
+
+def test_logits_check_their_arguments():
+    model = MLP([2, 1])
+    with pytest.raises(ValueError, match="chunk_rows"):
+        model.logits(np.ones((3, 2)), chunk_rows=0)
+    with pytest.raises(ValueError, match="shape"):
+        model.logits(np.ones((3, 5)))

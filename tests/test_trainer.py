@@ -639,3 +639,127 @@ def test_home_gradient_descent_diverges_above_about_0_17():
         return Trainer(model, x[:, None], y, optimizer="sgd", lr=lr, batch_size=len(x)).run(3000)
 
     assert not run(0.97 * threshold).diverged and run(1.03 * threshold).diverged
+
+
+# -- issue 7: independent random streams, cache-free evaluation, clear names --------------------------
+
+
+def _recorded_batches(model, X, y, steps, **options):
+    """The row indices of every mini-batch the trainer really trains on (read back from X's first column)."""
+    trainer = Trainer(model, X, y, seed=4, batch_size=8, **options)
+    seen, real = [], model.forward_backward
+
+    def spy(X_batch, y_batch, training=False, rng=None):
+        seen.append(X_batch[:, 0].astype(int))
+        return real(X_batch, y_batch, training, rng)
+
+    model.forward_backward = spy
+    trainer.run(steps)
+    return trainer, seen
+
+
+BATCH_VARIANTS = {
+    "base": ({}, {}),
+    "initializer": ({"init": "orthogonal", "seed": 11}, {}),
+    "l1": ({}, {"l1": 0.01}),
+    "l2": ({}, {"l2": 0.1}),
+    "dropout": ({"dropout": 0.5}, {}),
+    "optimizer": ({}, {"optimizer": "momentum", "optimizer_options": {"nesterov": True}}),
+    "batch_norm, clip, schedule": ({"batch_norm": True}, {"clip_norm": 0.5, "schedule": "cosine"}),
+}
+
+
+def test_mini_batches_depend_only_on_seed_rows_and_batch_size():
+    """Issue 7: dropout draws from its own stream, so trainers that differ in initializer, penalty, dropout or
+    optimizer train on bit-identical batches, epoch after epoch (dropout used to shift them from epoch 2)."""
+    n = 50  # 7 batches per epoch at batch 8: 6 × 8 + 2
+    X = np.column_stack([np.arange(n), np.random.default_rng(1).normal(size=n)])  # column 0 names the row
+    y = (X[:, 1] > 0).astype(float)
+    runs = {}
+    for name, (model_options, trainer_options) in BATCH_VARIANTS.items():
+        model = MLP([2, 6, 1], activation="tanh", task="binary", **model_options)
+        runs[name] = _recorded_batches(model, X, y, 21, **trainer_options)  # 3 epochs
+    base_trainer, base = runs["base"]
+    assert len(base) == 21
+    for name, (_, seen) in runs.items():
+        assert len(seen) == len(base) and all(np.array_equal(a, b) for a, b in zip(seen, base, strict=True)), name
+    # ... and they are the documented ones: epoch e's permutation of default_rng(seed), cut into batches.
+    for epoch in range(3):
+        order = np.concatenate(base[7 * epoch : 7 * epoch + 7])
+        np.testing.assert_array_equal(order, base_trainer.epoch_order(epoch))
+        np.testing.assert_array_equal(order, _nth_permutation(np.random.default_rng(4), n, epoch))
+    assert base_trainer.epoch == 3
+
+
+def _nth_permutation(rng, n, k):
+    for _ in range(k):
+        rng.permutation(n)
+    return rng.permutation(n)
+
+
+def test_dropout_masks_draw_from_their_own_stream():
+    """The masks come from child 2 of SeedSequence(seed), not from the batches' default_rng(seed)."""
+    X, y = np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2
+    model = MLP([3, 5, 1], task="binary", dropout=0.5)
+    trainer = Trainer(model, X, y, seed=7, batch_size=20)
+    trainer.step()
+    dropout = next(layer for layer in model.layers if hasattr(layer, "rate"))
+    mask = np.random.default_rng(np.random.SeedSequence(7).spawn(3)[2]).random((20, 5)) >= 0.5
+    np.testing.assert_array_equal(dropout.mask > 0, mask)
+
+
+def test_reset_restores_the_batch_and_the_dropout_streams():
+    """Same config and seed after reset(): the same batches and masks, so bit-identical weights (with dropout)."""
+    ds = datasets.moons(seed=0)
+    model = MLP(ds.layer_sizes([8]), task="binary", dropout=0.3, seed=2)
+    trainer = Trainer(model, ds.X_train, ds.y_train, lr=0.05, batch_size=16)
+    trainer.run(40)  # past the first epoch (15 batches)
+    first = model.params.copy()
+    trainer.reset()
+    assert trainer.epoch == 0
+    trainer.run(40)
+    np.testing.assert_array_equal(model.params, first)
+
+
+def test_evaluation_leaves_no_activations_on_the_layers():
+    """evaluate() and objective() go through the cache-free model.logits: the layers keep only the last batch."""
+    ds = datasets.load("digits")
+    model = MLP(ds.layer_sizes([32]), task="multiclass", batch_norm=True, dropout=0.1)
+    trainer = Trainer(model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, batch_size=16)
+    trainer.step()
+    trainer.evaluate()
+    trainer.objective()
+    rows = [len(a) for layer in model.layers for a in vars(layer).values() if isinstance(a, np.ndarray) and a.ndim == 2]
+    assert rows and max(rows) == 16  # the training batch's caches, never an evaluation set's
+
+
+def test_step_result_names_the_scheduled_rate():
+    """StepResult.scheduled_lr is the rate the update used (lr_at(lr, t)), unlike Trainer.lr, the base rate;
+    .lr stays as a read-only alias."""
+    X, y = xor_points()
+    trainer = Trainer(
+        MLP([2, 1], task="binary"),
+        X,
+        y,
+        optimizer="sgd",
+        lr=0.1,
+        schedule="step",
+        schedule_options={"step_size": 1, "gamma": 0.5},
+    )
+    trainer.step()
+    result = trainer.step()  # the second update: t = 1, 0.1 · 0.5
+    assert result.scheduled_lr == pytest.approx(0.05) and trainer.lr == 0.1
+    assert result.lr == result.scheduled_lr
+    with pytest.raises(AttributeError):
+        result.lr = 1.0
+
+
+def test_model_at_snapshot_takes_an_index_and_model_at_is_its_alias():
+    X, y = xor_points()
+    trainer = Trainer(MLP([2, 3, 1], task="binary"), X, y, lr=0.1)
+    trainer.run(5)
+    steps = list(trainer.history.snapshot_steps)
+    index = steps.index(3)
+    np.testing.assert_array_equal(trainer.model_at_snapshot(index).params, trainer.history.snapshot_params(index))
+    np.testing.assert_array_equal(trainer.model_at(index).params, trainer.model_at_snapshot(index).params)
+    np.testing.assert_array_equal(trainer.view(3).model.params, trainer.model_at_snapshot(index).params)

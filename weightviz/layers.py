@@ -1,10 +1,16 @@
-"""Layers: Dense, Activation, Dropout and BatchNorm, each with ``forward`` and ``backward``.
+"""Layers: Dense, ActivationLayer, Dropout and BatchNorm, each with ``forward``, ``backward`` and ``infer``.
 
 A layer holds ``params`` and ``grads`` dicts with the same keys. Their arrays are *views* into the
 model's one flat parameter vector and one flat gradient vector, so an optimizer updates every
 parameter with a single vectorised operation and a chart can hold a view that stays current.
 ``forward(X, training, rng)`` caches what ``backward`` needs; ``backward(dY)`` writes the
 parameter gradients (overwriting, each parameter is used once per pass) and returns dL/dX.
+``infer(X)`` is the inference-mode forward pass computed the same way, but it stores nothing on the
+layer (no cache, so nothing stays referenced and concurrent calls cannot interfere):
+``MLP.logits`` runs it chunk by chunk.
+
+``ActivationLayer`` wraps an element-wise function from ``activations`` (whose registry entries are
+``activations.Activation`` pairs); ``Activation`` here is a deprecated alias kept for old imports.
 """
 
 from __future__ import annotations
@@ -27,6 +33,12 @@ class Dense:
         self.X = X  # (n, fan_in)
         return X @ self.params["W"] + self.params["b"]  # (n, fan_out)
 
+    def infer(self, X):
+        """Z = X·W + b, nothing cached (one (n, fan_out) array: the bias is added in place)."""
+        Z = X @ self.params["W"]
+        Z += self.params["b"]
+        return Z
+
     def backward(self, dZ):
         """dW = Xᵀ·dZ, db = Σₙ dZ, dX = dZ·Wᵀ."""
         np.matmul(self.X.T, dZ, out=self.grads["W"])
@@ -34,8 +46,8 @@ class Dense:
         return dZ @ self.params["W"].T if self.needs_input_grad else None
 
 
-class Activation:
-    """Element-wise A = f(Z) from the activations registry."""
+class ActivationLayer:
+    """Element-wise A = f(Z) with f from the activations registry (``activations.get(name)``)."""
 
     def __init__(self, name):
         self.name = name
@@ -47,9 +59,16 @@ class Activation:
         self.A = self.f.forward(Z)
         return self.A
 
+    def infer(self, Z):
+        """A = f(Z), nothing cached."""
+        return self.f.forward(Z)
+
     def backward(self, dA):
         """dZ = dA ⊙ f'(Z)."""
         return dA * self.f.derivative(self.Z, self.A)
+
+
+Activation = ActivationLayer  # deprecated alias: the name clashed with ``activations.Activation``
 
 
 class Dropout:
@@ -73,6 +92,10 @@ class Dropout:
             raise ValueError("dropout in training mode needs an rng (np.random.default_rng(seed))")
         self.mask = (rng.random(X.shape) >= self.rate) / (1.0 - self.rate)  # (n, units)
         return X * self.mask
+
+    def infer(self, X):
+        """The identity: dropout is off at inference."""
+        return X
 
     def backward(self, dY):
         """dX = dY ⊙ mask (the same mask the forward pass drew)."""
@@ -113,6 +136,16 @@ class BatchNorm:
         self.inv_std = 1.0 / np.sqrt(var + self.eps)  # (units,)
         self.X_hat = (X - mean) * self.inv_std  # (n, units)
         return self.params["gamma"] * self.X_hat + self.params["beta"]
+
+    def infer(self, X):
+        """Y = γ·(X − μ_run)/√(σ²_run + ε) + β with the running statistics, nothing cached (same operations as
+        ``forward(X)`` at inference, so the same bits)."""
+        inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+        Y = X - self.running_mean
+        Y *= inv_std
+        np.multiply(self.params["gamma"], Y, out=Y)
+        Y += self.params["beta"]
+        return Y
 
     def backward(self, dY):
         """dγ = Σ dY⊙x̂, dβ = Σ dY; training: dX = (γ/σ)/n · (n·dY − Σ dY − x̂·Σ dY⊙x̂)."""

@@ -10,6 +10,11 @@ All parameters live in one flat float64 vector ``model.params`` laid out as
 [W₀, W₁, …, b₀, b₁, …, γ₀, β₀, …]; ``model.weights[l]`` and ``model.biases[l]`` are views into it,
 so in-place updates are visible everywhere, and the weights alone are the contiguous
 ``model.params[:model.n_weights]`` (the penalties act there only). ``model.grads`` mirrors it.
+
+Two forward passes: ``forward`` (training or inference mode) keeps in each layer what ``backward``
+needs; ``logits`` (inference only) keeps nothing and works through ``chunk_rows`` rows at a time,
+so predicting on 100 000 rows holds one chunk's activations at a time and nothing afterwards.
+``predict``, ``score`` and ``hidden_activations`` use the cache-free path.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import initializers, losses
-from .layers import Activation, BatchNorm, Dense, Dropout
+from .layers import ActivationLayer, BatchNorm, Dense, Dropout
+
+CHUNK_ROWS = 8_192  # rows per chunk of the cache-free inference pass (logits, predict)
 
 
 class MLP:
@@ -97,7 +104,7 @@ class MLP:
                 p, g = self._bn_params[2 * l : 2 * l + 2], self._bn_grads[2 * l : 2 * l + 2]
                 self.batch_norms.append(BatchNorm(p[0], p[1], g[0], g[1]))
                 self.layers.append(self.batch_norms[-1])
-            self.layers.append(Activation(hidden_acts[l]))
+            self.layers.append(ActivationLayer(hidden_acts[l]))
             if dropout > 0:
                 self.layers.append(Dropout(dropout))
 
@@ -127,21 +134,47 @@ class MLP:
             A = layer.forward(A, training, rng)
         return A
 
-    def predict(self, X):
-        """Regression: (n,) for one output else (n, k); binary: P(y=1), (n,); multiclass: (n, k) probabilities."""
-        return self.task.predict(self.forward(X))
+    def logits(self, X, chunk_rows=CHUNK_ROWS):
+        """Logits Z of shape (n, d_out) at inference (no dropout; batch norm uses running statistics).
+
+        Equal to ``forward(X)`` (same operations, row by row) but stores nothing on the layers and
+        runs ``chunk_rows`` rows at a time, so its peak memory is one chunk's activations plus the
+        result, and two calls can run at once. ``model.grads`` and the running statistics are untouched.
+        """
+        X = self._check_input(X)
+        chunk_rows = int(chunk_rows)
+        if chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be ≥ 1, got {chunk_rows}")
+        if len(X) <= chunk_rows:
+            return self._infer(X)
+        Z = np.empty((len(X), self.layer_sizes[-1]))
+        for start in range(0, len(X), chunk_rows):
+            Z[start : start + chunk_rows] = self._infer(X[start : start + chunk_rows])
+        return Z
+
+    def _infer(self, A):
+        """One chunk through every layer's cache-free ``infer``."""
+        for layer in self.layers:
+            A = layer.infer(A)
+        return A
+
+    def predict(self, X, chunk_rows=CHUNK_ROWS):
+        """Regression: (n,) for one output else (n, k); binary: P(y=1), (n,); multiclass: (n, k) probabilities.
+
+        Computed from ``logits(X, chunk_rows)``: nothing is kept on the layers."""
+        return self.task.predict(self.logits(X, chunk_rows))
 
     def score(self, X, y):
         """The task's metric on (X, y): R² for regression, accuracy otherwise."""
         return self.task.metric(self.predict(X), np.asarray(y))
 
     def hidden_activations(self, X):
-        """The output of every hidden activation at inference, a list of (n, units) arrays."""
+        """The output of every hidden activation at inference, a list of (n, units) arrays (nothing cached)."""
         A = self._check_input(X)
         outputs = []
         for layer in self.layers:
-            A = layer.forward(A)
-            if isinstance(layer, Activation):
+            A = layer.infer(A)
+            if isinstance(layer, ActivationLayer):
                 outputs.append(A)
         return outputs
 

@@ -23,7 +23,13 @@ statistics too) at no extra cost: the copy that can undo a step becomes it by sw
 
 Evaluation: train and test loss and metric are measured on a fixed sample of ``EVAL_ROWS`` rows of
 each set when the set is larger (drawn once, from the seed), so their cost does not grow with the
-data (see ``eval_rows``).
+data (see ``eval_rows``), through the model's cache-free ``logits``.
+
+Random streams: the mini-batch order comes from ``np.random.default_rng(seed)`` alone (one
+permutation per epoch, ``epoch_order``), so it depends only on the seed, the number of training rows
+and the batch size, never on dropout, initializer, penalties or optimizer. Dropout masks draw from
+their own stream, ``np.random.default_rng(SeedSequence(seed).spawn(3)[2])`` (children 0 and 1 draw the
+evaluation samples); the initial weights come from the model's seed. ``reset`` restarts both streams.
 """
 
 from __future__ import annotations
@@ -51,9 +57,14 @@ class StepResult:
     step: int
     loss: float  # mean data loss of the batch, before the update
     penalty: float  # l1·Σ|w| + (l2/2)·Σw² before the update
-    lr: float
+    scheduled_lr: float  # the rate this update used: lr_at(trainer.lr, step − 1), not the base rate
     grad_norm: float  # global gradient norm before clipping
     diverged: bool = False
+
+    @property
+    def lr(self):
+        """Alias of ``scheduled_lr`` (read-only), the name this field had before."""
+        return self.scheduled_lr
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,10 @@ class _State:
 
 class Trainer:
     """Trains ``model`` on (X, y) with mini-batches drawn by ``np.random.default_rng(seed)``.
+
+    ``lr`` is the base learning rate; the rate step t applies is ``lr_at(lr, t)`` (the schedule), which
+    each :class:`StepResult` reports as ``scheduled_lr``. Dropout masks come from a separate stream
+    (``dropout_rng``), so the batches are the same with or without dropout.
 
     ``trainer.step()`` applies one update and returns a :class:`StepResult` (or :class:`Diverged`);
     ``trainer.run(n)`` applies up to n; ``trainer.history`` holds what was recorded (nothing with
@@ -145,10 +160,13 @@ class Trainer:
 
     # -- lifecycle --------------------------------------------------------------------------------
     def reset(self):
-        """Back to step 0: the model's initial weights exactly (no gradient yet), fresh optimizer, rng and history."""
+        """Back to step 0: the model's initial weights exactly (no gradient yet), fresh optimizer, both random
+        streams (batches and dropout) and history."""
         self.model.load_state(self._initial_state)
         self.model.grads[...] = 0.0
-        self.rng = np.random.default_rng(self.seed)
+        self.batch_rng = np.random.default_rng(self.seed)  # mini-batch order only: one permutation per epoch
+        self.dropout_rng = _dropout_rng(self.seed)  # dropout masks only
+        self.epoch = 0  # permutations drawn since reset: the epoch under way is epoch_order(epoch − 1)
         self.t = 0
         self.diverged = None
         self._order, self._cursor = np.empty(0, dtype=np.intp), 0
@@ -180,7 +198,8 @@ class Trainer:
         before it). Then: everything recorded after that step is dropped (``History.truncate``), the
         step counter goes back to it, a divergence is cleared, the optimizer restarts, the loss is
         evaluated there, ``lr`` (if given) becomes the learning rate, and the smoothed loss starts afresh
-        from that state. Batches go on with the rng where it is (the steps after it are new draws).
+        from that state. Batches and dropout masks go on with their streams where they are (the steps
+        after it are new draws).
         """
         if not 0 <= step <= self.t:
             raise ValueError(f"a run can go back to a step from 0 to {self.t}, not {step}")
@@ -223,7 +242,7 @@ class Trainer:
         saved = self._save()  # the state after step t: to undo a failed update, or to keep as healthy
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             batch = self._next_batch()
-            loss = model.forward_backward(self.X[batch], self.y[batch], training=True, rng=self.rng)
+            loss = model.forward_backward(self.X[batch], self.y[batch], training=True, rng=self.dropout_rng)
             penalty = regularizers.penalty(params[:n_w], self.l1, self.l2)
             if not abs(loss + penalty) <= LIMIT:  # NaN fails too
                 return self._diverge("loss", loss + penalty, lr, saved)
@@ -265,14 +284,26 @@ class Trainer:
         zero γ's gradient and pull its running variance towards 0 (and ``BatchNorm`` refuses it).
         """
         if self._cursor >= len(self._order):
-            self._order = self.rng.permutation(len(self.X))
+            self._order = self.batch_rng.permutation(len(self.X))
             self._cursor = 0
+            self.epoch += 1
         end = self._cursor + self.batch_size
         if len(self._order) - end == 1 and self.batch_size > 1:
             end += 1
         batch = self._order[self._cursor : end]
         self._cursor = end
         return batch
+
+    def epoch_order(self, epoch):
+        """The row order of epoch ``epoch`` since the last reset (0-based), an (n_train,) permutation: the
+        ``epoch``-th permutation of ``np.random.default_rng(seed)``, a function of the seed and the number of
+        rows only. Its batches are consecutive ``batch_size`` slices (a lone last row joins the one before)."""
+        if epoch < 0:
+            raise ValueError(f"epochs count from 0, got {epoch}")
+        rng = np.random.default_rng(self.seed)
+        for _ in range(epoch):
+            rng.permutation(len(self.X))
+        return rng.permutation(len(self.X))
 
     def _save(self):
         """The state after step t (parameters, gradients, batch-norm statistics) into the spare buffers."""
@@ -333,7 +364,7 @@ class Trainer:
         Inference mode, forward pass only: the gradient of the last step (``model.grads``) stays as it was.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss = self.model.task.loss_and_grad(self.model.forward(self.X), self.y)[0]
+            loss = self.model.task.loss_and_grad(self.model.logits(self.X), self.y)[0]
         return loss + regularizers.penalty(self.model.params[: self.model.n_weights], self.l1, self.l2)
 
     def evaluate(self):
@@ -342,7 +373,7 @@ class Trainer:
         scores = {"train_loss": np.nan, "test_loss": np.nan, "train_metric": np.nan, "test_metric": np.nan}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for part, (X, y) in self._eval_sets.items():
-                Z = self.model.forward(X)
+                Z = self.model.logits(X)  # cache-free: no activations of the evaluation set stay on the layers
                 scores[f"{part}_loss"] = self.model.task.loss_and_grad(Z, y)[0]
                 scores[f"{part}_metric"] = self.model.task.metric(self.model.task.predict(Z), y)
         self.last_eval = scores
@@ -370,7 +401,7 @@ class Trainer:
             return View(self.t, self.model, self.model.weights, grads, live=True)
         index = max(int(np.searchsorted(self.history.snapshot_steps, at_step, side="right")) - 1, 0)
         step, weights, grads = self.history.snapshot(index)
-        return View(step, self.model_at(index), weights, grads if step > 0 else None, live=False)
+        return View(step, self.model_at_snapshot(index), weights, grads if step > 0 else None, live=False)
 
     def loss_growth(self):
         """g = ŝ/b: the smoothed loss over the best smoothed loss since the start or the last rewind (≥ 1;
@@ -391,13 +422,25 @@ class Trainer:
         changing), naming the step where it got there; None before that."""
         return health.schedule_notice(self.schedule_name, self.lr_at, self.lr, self.t)
 
-    def model_at(self, index):
-        """A copy of the model with the parameters of kept snapshot ``index`` (batch-norm statistics are today's)."""
+    def model_at_snapshot(self, index):
+        """A copy of the model with the parameters of kept snapshot number ``index`` (a position in
+        ``history.snapshot_steps``, not a step: use ``view(at_step)`` to ask by step; batch-norm
+        statistics are today's)."""
         return self.model.clone(self.history.snapshot_params(index))
+
+    def model_at(self, index):
+        """Alias of ``model_at_snapshot(index)``: ``index`` is a snapshot's position, not a step."""
+        return self.model_at_snapshot(index)
 
     @property
     def step_count(self):
         return self.t
+
+
+def _dropout_rng(seed):
+    """The dropout masks' own stream: child 2 of ``SeedSequence(seed)`` (children 0 and 1 draw the evaluation
+    samples), independent of the batches' ``default_rng(seed)``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
 
 
 def _check_rate(lr):
