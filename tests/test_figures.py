@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from weightviz import MLP, Trainer, datasets, figures, surfaces
+from weightviz import MLP, Trainer, datasets, figures, grids, least_squares
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +130,8 @@ def test_unit_images_and_linear_weights(rng):
 def test_loss_surface_with_path_point_and_arrow():
     ds = datasets.house_prices()
     x, y = ds.X_train[:, 0], ds.y_train
-    ws, bs = surfaces.grid_axes((-1, 4), (-3, 4), 30)
-    S = surfaces.mse_surface(x, y, ws, bs)
+    ws, bs = grids.grid_axes((-1, 4), (-3, 4), 30)
+    S = least_squares.mse_surface(x, y, ws, bs)
     path = np.array([[0.0, 0.0], [0.5, 0.3]])
     fig = figures.loss_surface(ws, bs, S, path=path, point=(1.0, 1.0), gradient=(2.0, 1.0), best=(1.5, 0.5))
     assert [t.name for t in fig.data[1:]] == ["gradient descent", "least squares", "your (w, b)"]
@@ -489,8 +489,8 @@ def test_home_figures_draw_each_houses_error_and_a_log_scaled_loss_surface(rng):
     np.testing.assert_allclose(np.asarray(line.y), w * np.asarray(line.x) + b, rtol=1e-12)
     np.testing.assert_allclose(np.asarray(least.y), 1.5 * np.asarray(least.x) + 0.5, rtol=1e-12)
     assert list(houses.x) == list(x) and list(houses.y) == list(y)
-    ws, bs = surfaces.grid_axes((-1, 4), (-3, 4), 20)
-    S = surfaces.mse_surface(x, y, ws, bs)
+    ws, bs = grids.grid_axes((-1, 4), (-3, 4), 20)
+    S = least_squares.mse_surface(x, y, ws, bs)
     contour = figures.loss_surface(ws, bs, S).data[0]
     np.testing.assert_allclose(np.asarray(contour.z), np.log10(S), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(contour.customdata), S)  # the hover keeps the MSE itself

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from weightviz import MLP, datasets, surfaces
+from weightviz import MLP, datasets, grids, least_squares, surfaces
 from weightviz.summaries import BAND_PERCENTILES, displayed_units, histogram_percentiles, pool_matrix, shared_histograms
 
 
@@ -46,17 +46,17 @@ def test_displayed_units_spread_evenly():
 def test_mse_surface_and_gradient_match_direct_computation(rng):
     x, y = rng.normal(size=30), rng.normal(size=30)
     ws, bs = np.linspace(-2, 2, 7), np.linspace(-1, 1, 5)
-    S = surfaces.mse_surface(x, y, ws, bs)
+    S = least_squares.mse_surface(x, y, ws, bs)
     assert S.shape == (5, 7)
     assert S[2, 3] == pytest.approx(np.mean((ws[3] * x + bs[2] - y) ** 2))
-    gw, gb = surfaces.mse_gradient(x, y, 0.7, -0.2)
+    gw, gb = least_squares.mse_gradient(x, y, 0.7, -0.2)
     h = 1e-6
+    surface_at = least_squares.mse_surface
     assert gw == pytest.approx(
-        (surfaces.mse_surface(x, y, [0.7 + h], [-0.2]) - surfaces.mse_surface(x, y, [0.7 - h], [-0.2]))[0, 0] / (2 * h),
-        rel=1e-6,
+        (surface_at(x, y, [0.7 + h], [-0.2]) - surface_at(x, y, [0.7 - h], [-0.2]))[0, 0] / (2 * h), rel=1e-6
     )
     assert gb == pytest.approx(2 * np.mean(0.7 * x - 0.2 - y))
-    w, b = surfaces.least_squares_line(x, 3 * x + 1)
+    w, b = least_squares.least_squares_line(x, 3 * x + 1)
     assert (w, b) == (pytest.approx(3), pytest.approx(1))
 
 
@@ -71,7 +71,7 @@ def test_prediction_grid_covers_the_data_in_raw_coordinates(rng):
     )
     ds.input_mean, ds.input_scale = mean, scale
     model = MLP([2, 4, 1], activation="tanh", task="binary", init="normal", init_options={"std": 2.0}, seed=0)
-    (xs, ys), P = surfaces.prediction_grid(model, ds, resolution=20)
+    (xs, ys), P = grids.prediction_grid(model, ds, resolution=20)
     lo, hi = raw.min(axis=0), raw.max(axis=0)
     for axis, values in enumerate((xs, ys)):
         pad = 0.1 * (hi[axis] - lo[axis])
@@ -83,14 +83,23 @@ def test_prediction_grid_covers_the_data_in_raw_coordinates(rng):
 
     poly = datasets.load("polynomial")  # one raw input x, features x, x², …, x⁹
     model = MLP(poly.layer_sizes(), task="regression", init="normal", seed=1)
-    (xs,), curve = surfaces.prediction_grid(model, poly, resolution=50)
+    (xs,), curve = grids.prediction_grid(model, poly, resolution=50)
     x_raw = np.concatenate([poly.X_train[:, 0], poly.X_test[:, 0]])
     assert xs[0] < x_raw.min() and xs[-1] > x_raw.max()
     np.testing.assert_allclose(curve, model.predict(xs[:, None] ** np.arange(1, 10)), rtol=1e-12)
 
     blobs = datasets.load("blobs")  # multiclass: the most probable class and its probability
     model = MLP(blobs.layer_sizes([5]), task="multiclass", init="normal", seed=2)
-    (xs, ys), (classes, confidence) = surfaces.prediction_grid(model, blobs, resolution=12)
+    (xs, ys), (classes, confidence) = grids.prediction_grid(model, blobs, resolution=12)
     probabilities = model.predict(np.array([[x, y] for y in ys for x in xs]))
     np.testing.assert_array_equal(classes.ravel(), probabilities.argmax(axis=1))
     np.testing.assert_allclose(confidence.ravel(), probabilities.max(axis=1), rtol=1e-12)
+
+
+def test_surfaces_is_the_older_name_of_grids_and_least_squares():
+    """``weightviz.surfaces`` was split into ``grids`` (input grids, predictions on them) and ``least_squares``
+    (the line's MSE surface, gradient and fit); the old module still hands out the very same functions."""
+    for name in ("input_grid", "prediction_grid", "grid_axes"):
+        assert getattr(surfaces, name) is getattr(grids, name)
+    for name in ("mse_surface", "mse_gradient", "least_squares_line"):
+        assert getattr(surfaces, name) is getattr(least_squares, name)

@@ -1,70 +1,10 @@
-"""What a model does over its input space, and what a loss does over its parameters.
+"""The older name of two modules, kept so ``from weightviz import surfaces`` still works.
 
-NumPy only: grids in the data's raw coordinates, the model's predictions on them, and the
-closed-form loss surface of the one-feature linear model y = w·x + b.
+Input grids and predictions on them are in ``weightviz.grids``; the one-feature line's MSE surface,
+gradient and least-squares fit are in ``weightviz.least_squares``. New code imports those.
 """
 
-from __future__ import annotations
+from .grids import grid_axes, input_grid, prediction_grid
+from .least_squares import least_squares_line, mse_gradient, mse_surface
 
-import numpy as np
-
-
-def input_grid(dataset, resolution=60, margin=0.1):
-    """(axes, raw points) covering the data (train and test) with a margin.
-
-    For one raw input, ``axes`` is (xs,) and points are (resolution, 1); for two, (xs, ys) and
-    points (resolution², 2) in row-major order over (ys, xs).
-    """
-    raw = np.vstack([dataset.raw(dataset.X_train), dataset.raw(dataset.X_test)])
-    lo, hi = raw.min(axis=0), raw.max(axis=0)
-    pad = margin * np.where(hi > lo, hi - lo, 1.0)
-    axes = [np.linspace(a - p, b + p, resolution) for a, b, p in zip(lo, hi, pad, strict=True)]
-    if raw.shape[1] == 1:
-        return (axes[0],), axes[0][:, None]
-    xx, yy = np.meshgrid(axes[0], axes[1])
-    return (axes[0], axes[1]), np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def prediction_grid(model, dataset, resolution=60):
-    """(axes, values) of the model over the input grid, values shaped (ny, nx) for 2-D inputs.
-
-    Binary: P(y=1). Multiclass: the predicted class, with its probability as a second array
-    (values is then a (classes, confidence) pair). Regression: the predicted value.
-    """
-    axes, raw = input_grid(dataset, resolution)
-    pred = model.predict(dataset.transform(raw))
-    shape = (len(axes[1]), len(axes[0])) if len(axes) == 2 else (len(axes[0]),)
-    if model.task_name == "multiclass":
-        return axes, (pred.argmax(axis=1).reshape(shape), pred.max(axis=1).reshape(shape))
-    return axes, pred.reshape(shape)
-
-
-def grid_axes(x_range, y_range, resolution=80):
-    """Evenly spaced values over two ranges: (xs, ys)."""
-    return np.linspace(*x_range, resolution), np.linspace(*y_range, resolution)
-
-
-def mse_surface(x, y, w_values, b_values):
-    """MSE(w, b) = mean((w·x + b − y)²) on the grid, shape (len(b_values), len(w_values)).
-
-    Expanded so the grid costs no pass over the data per point:
-    w²·E[x²] + b² + E[y²] + 2wb·E[x] − 2w·E[xy] − 2b·E[y].
-    """
-    x, y = np.ravel(x), np.ravel(y)
-    W, B = np.meshgrid(w_values, b_values)
-    ex, ey, exx, eyy, exy = x.mean(), y.mean(), (x * x).mean(), (y * y).mean(), (x * y).mean()
-    return W * W * exx + B * B + eyy + 2 * W * B * ex - 2 * W * exy - 2 * B * ey
-
-
-def mse_gradient(x, y, w, b):
-    """(∂MSE/∂w, ∂MSE/∂b) at (w, b): (2·mean((w·x + b − y)·x), 2·mean(w·x + b − y))."""
-    x, y = np.ravel(x), np.ravel(y)
-    residual = w * x + b - y
-    return 2.0 * float(np.mean(residual * x)), 2.0 * float(np.mean(residual))
-
-
-def least_squares_line(x, y):
-    """(w, b) minimising the MSE of y = w·x + b."""
-    A = np.column_stack([np.ravel(x), np.ones(np.size(x))])
-    w, b = np.linalg.lstsq(A, np.ravel(y), rcond=None)[0]
-    return float(w), float(b)
+__all__ = ["grid_axes", "input_grid", "least_squares_line", "mse_gradient", "mse_surface", "prediction_grid"]
