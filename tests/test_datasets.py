@@ -402,3 +402,33 @@ def test_descriptions_and_messages_count_with_thousands_separators():
         "2 classes",
         "12,345 classes",
     ]
+
+
+def test_csv_steps_check_in_order_so_the_first_problem_is_the_one_named():
+    """``from_csv`` runs its steps in a fixed order: columns chosen, features numeric, complete rows, target
+    encoded, split. A table with two problems is refused for the one the earlier step checks."""
+    import pandas as pd
+
+    rows = 8
+    df = pd.DataFrame(
+        {
+            "x": np.arange(rows, dtype=float),
+            "word": ["a", "b"] * (rows // 2),
+            "gap": [np.nan] + [1.0] * (rows - 1),
+            "huge": [np.inf] + [1.0] * (rows - 1),
+            "label": ["u", "v"] * (rows // 2),
+            "y": np.linspace(0, 1, rows),
+        }
+    )
+    refusals = [
+        ({"target": "y", "features": ["word", "nowhere"]}, "no column named 'nowhere'"),  # before the text check
+        ({"target": "y", "features": ["gap", "word"]}, "feature column 'word' is not numeric"),  # before the gap
+        ({"target": "y", "features": ["huge", "gap"]}, "missing values in 'gap' (1)"),  # before infinity
+        ({"target": "label", "features": ["huge"], "task": "regression"}, "column 'huge' holds infinite values"),
+        ({"target": "label", "features": ["x"], "task": "regression"}, "target 'label' holds text"),
+    ]
+    for kwargs, message in refusals:
+        with pytest.raises(CSVError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            datasets.from_csv(df, **kwargs)
+    ds = datasets.from_csv(df, target="label", features=["x", "gap"], drop_missing=True)
+    assert ds.task == "binary" and ds.class_names == ["u", "v"] and len(ds.y_train) + len(ds.y_test) == rows - 1

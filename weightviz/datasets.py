@@ -629,11 +629,28 @@ def from_csv(
     two rows (one to train on, one to test). Features (and a regression target) are standardised
     with the training set's statistics. A DataFrame passed in is not changed. Raises CSVError
     naming the problem.
+
+    The steps, each raising CSVError for what it checks: read the table → choose the columns →
+    check the features are numbers → keep the complete rows → encode the target → split and scale.
     """
     import pandas as pd
 
     df = source if isinstance(source, pd.DataFrame) else read_csv(source)
     df = df.rename(columns=lambda c: str(c).strip())  # a new frame: the caller's keeps its names
+    target, features = _select_columns(df, target, features)
+    _check_features(df, features)
+    X, y_raw = _complete_rows(df, features, target, drop_missing)
+    task, y, class_names = _encode_target(y_raw, target, task)
+    description = f"{counted(len(y), 'row')} from a CSV, {counted(len(features), 'feature')}."
+    fields = {"feature_names": features, "target_name": target, "class_names": class_names, "description": description}
+    return _split_and_scale(name, task, X, y, test_fraction, seed, standardize, **fields)
+
+
+def _select_columns(df, target, features):
+    """(target, features): the target (default: the last column) and the features (default: every other
+    numeric column). Checks that the target exists, that at least one feature is chosen (or, by default,
+    that some column besides the target holds numbers), that every feature exists and is not the target,
+    and that there are at most MAX_CSV_FEATURES of them."""
     target = df.columns[-1] if target is None else target
     if target not in df.columns:
         raise CSVError(f"there is no column {target!r}; the columns are {', '.join(df.columns)}")
@@ -651,12 +668,27 @@ def from_csv(
         raise CSVError(f"the target {target!r} cannot also be a feature")
     if len(features) > MAX_CSV_FEATURES:
         raise CSVError(f"{len(features):,} feature columns; at most {MAX_CSV_FEATURES:,} are supported")
+    return target, features
+
+
+def _check_features(df, features):
+    """Every feature column holds numbers: text and booleans are refused, naming the first such column
+    and one of its values."""
+    import pandas as pd
+
     text = [c for c in features if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])]
     if text:
         raise CSVError(
             f"feature column {text[0]!r} is not numeric (e.g. {df[text[0]].dropna().iloc[0]!r}); "
             "leave it out or encode it as numbers"
         )
+
+
+def _complete_rows(df, features, target, drop_missing):
+    """(X float64 (n, features), raw target column) of the rows with every chosen value present.
+
+    Missing values are refused with the count per column, or (``drop_missing``) their rows dropped; at
+    least 4 complete rows must remain; infinite feature values are refused, naming the column."""
     table = df[features + [target]]
     nan_counts = table.isna().sum()
     if nan_counts.any():
@@ -670,32 +702,33 @@ def from_csv(
     if not np.isfinite(X).all():
         bad = [c for c in features if not np.isfinite(table[c].to_numpy(dtype=float)).all()]
         raise CSVError(f"column {bad[0]!r} holds infinite values")
-    y_raw = table[target]
+    return X, table[target]
+
+
+def _encode_target(y_raw, target, task):
+    """(task, y, class names): the task ("auto" inferred by ``_infer_task``) and the target as numbers.
+
+    Regression needs a numeric, finite target (floats, no class names); classification gets integer
+    labels from ``_class_labels`` (which refuses one class, too many, or a class with a single row) and
+    becomes "binary" for two classes, else "multiclass"."""
+    import pandas as pd
+
     task = _infer_task(y_raw) if task == "auto" else task
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y_raw):
             raise CSVError(f"target {target!r} holds text, so it cannot be a regression target; choose classification")
-        y, class_names = y_raw.to_numpy(dtype=float), None
+        y = y_raw.to_numpy(dtype=float)
         if not np.isfinite(y).all():
             raise CSVError(f"target {target!r} holds infinite values")
-    else:
-        y, class_names = _class_labels(y_raw, target)
-        task = "binary" if len(class_names) == 2 else "multiclass"
-    if len(y) < 4:
-        raise CSVError(f"only {counted(len(y), 'complete row')}; at least 4 are needed")
-    rng = np.random.default_rng(seed)
-    ds = _make(
-        name,
-        task,
-        X,
-        y,
-        test_fraction,
-        rng,
-        feature_names=features,
-        target_name=target,
-        class_names=class_names,
-        description=f"{counted(len(y), 'row')} from a CSV, {counted(len(features), 'feature')}.",
-    )
+        return task, y, None
+    y, class_names = _class_labels(y_raw, target)
+    return ("binary" if len(class_names) == 2 else "multiclass"), y, class_names
+
+
+def _split_and_scale(name, task, X, y, test_fraction, seed, standardize, **fields):
+    """The Dataset: a seeded split (stratified for classes), refused when the training set holds a single
+    class; then features, and a regression target, standardised with the training set's statistics."""
+    ds = _make(name, task, X, y, test_fraction, np.random.default_rng(seed), **fields)
     if task != "regression" and len(np.unique(ds.y_train)) < 2:
         raise CSVError("after the train/test split the training set holds one class; add rows of the others")
     if standardize:
