@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-import ui
+from ui import nav
 
 st.set_page_config(page_title="weightviz", page_icon=":material/neurology:", layout="wide")
-ui.enter_app()
+nav.enter_app()
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
 ]
 navigation = st.navigation(pages)
-ui.follow_deep_link(pages)
+nav.follow_deep_link(pages)
 navigation.run()

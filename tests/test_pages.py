@@ -9,8 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import ui
 from tests.conftest import ROOT
+from ui import runs, sections, state
 from weightviz import datasets, initializers, optimizers
 
 APP = str(ROOT / "app.py")
@@ -31,7 +31,7 @@ def open_train(timeout=60):
 
 
 def trainer_of(at):
-    return at.session_state["trainer"]
+    return at.session_state[state.TRAIN_RUN.key].trainer
 
 
 def step_metric(at):
@@ -133,7 +133,7 @@ def test_depths_and_layer_options(hidden, activation, dropout, batch_norm):
     model = trainer_of(at).model
     assert len(model.weights) == len(hidden.replace(",", " ").split()) + 1
     assert bool(model.batch_norms) == batch_norm
-    for layer, name in enumerate(ui.layer_names(model)):  # every layer's inspector draws
+    for layer, name in enumerate(sections.layer_names(model)):  # every layer's inspector draws
         set_widget(at, "w_layer", name)
         assert f"Layer {layer + 1} in detail" in [h.value for h in at.subheader]
 
@@ -315,7 +315,7 @@ def test_csv_without_a_readable_file_keeps_the_current_model():
     at.button(key="step10").click().run()
     trainer = trainer_of(at)
     table = "a,b,label\n" + "".join(f"{i % 7},{(i * 3) % 5},{'yes' if i % 7 > 3 else 'no'}\n" for i in range(60))
-    at.session_state["csv_dataset"] = datasets.from_csv(table.encode())  # an earlier upload, now gone
+    at.session_state[state.CSV_DATASET.key] = datasets.from_csv(table.encode())  # an earlier upload, now gone
     set_widget(at, "w_dataset", "csv")  # AppTest cannot upload files: the browser test does
     assert trainer_of(at) is trainer and step_metric(at) == "10"
     assert any("upload a CSV file and choose columns" in w.value for w in at.warning)
@@ -379,7 +379,7 @@ def test_weights_download_and_history_csv():
     assert len(keys) == 2 and not at.exception  # weights and history, each built when clicked
 
 
-# -- CSV upload (ui.csv_controls) ------------------------------------------------------------------
+# -- CSV upload (ui.controls.csv_controls) ------------------------------------------------------------------
 FLOWERS = "a,b,c,label\n" + "".join(
     f"{i % 7 / 3:.2f},{(i * 5) % 11 / 4:.2f},{(i * 3) % 5},{'big' if i % 7 > 3 else 'small'}\n" for i in range(60)
 )
@@ -425,8 +425,8 @@ def test_csv_a_feature_chosen_as_target_leaves_the_others_selected():
     assert csv_features(at) == ["a", "b", "c"]
     set_widget(at, "w_csv_target", "b")
     assert csv_features(at) == ["a", "c"]
-    assert at.session_state["csv_dataset"].feature_names == ["a", "c"]
-    assert at.session_state["csv_dataset"].target_name == "b"
+    assert at.session_state[state.CSV_DATASET.key].feature_names == ["a", "c"]
+    assert at.session_state[state.CSV_DATASET.key].target_name == "b"
     set_widget(at, "w_dataset", "moons")  # away and back (the uploader forgets its file): the choice is kept
     upload_csv(at, FLOWERS.encode())
     assert at.selectbox(key="w_csv_target").value == "b" and csv_features(at) == ["a", "c"]
@@ -455,12 +455,12 @@ def test_csv_messages_show_file_and_column_names_as_written():
 
 def test_csv_too_large_a_table_is_refused_and_the_last_files_data_released(monkeypatch):
     at = upload_csv(open_train(), FLOWERS.encode())
-    assert "csv_table" in at.session_state and "csv_dataset" in at.session_state
+    assert state.CSV_TABLE.key in at.session_state and state.CSV_DATASET.key in at.session_state
     monkeypatch.setattr(datasets, "MAX_CSV_CELLS", 100)
     upload_csv(at, (FLOWERS + "1,2,3,big\n").encode())  # 61 rows × 4 columns
     message = " ".join(e.value for e in at.error).replace("\\", "")
     assert "61 rows × 4 columns" in message and "at most 100 values" in message
-    assert "csv_table" not in at.session_state and "csv_dataset" not in at.session_state
+    assert state.CSV_TABLE.key not in at.session_state and state.CSV_DATASET.key not in at.session_state
 
 
 def test_csv_an_id_column_as_target_is_refused():
@@ -503,9 +503,9 @@ def test_home_goes_back_to_the_last_healthy_step_after_a_divergence():
         at.button(key="home_step10").click().run()
         if any("diverged" in w.value for w in at.warning):
             break
-    trainer = at.session_state["home_trainer"]
+    trainer = at.session_state[state.HOME_TRAINER.key]
     assert trainer.diverged is not None
-    assert np.isfinite(trainer.history.snapshots["params"]).all()  # the path never reads -inf
+    assert np.isfinite(trainer.history.parameter_path()).all()  # the path never reads -inf
     at.button(key="home_rewind").click().run()
     assert trainer.diverged is None and not at.warning and not at.exception
 
@@ -560,22 +560,20 @@ def test_stopping_a_long_run_keeps_every_step_done(monkeypatch):
     script between chunks (Streamlit stops it at its next call); here the fourth chunk's call to train stops it."""
     from streamlit.runtime.scriptrunner import StopException
 
-    import ui
+    calls, train = [], runs.Run.train
 
-    calls, train = [], ui.train
-
-    def interrupted(n_steps):
+    def interrupted(run, n_steps):
         if len(calls) == 3:
             raise StopException()
         calls.append(n_steps)
-        return train(n_steps)
+        return train(run, n_steps)
 
     at = open_train()
     at.button(key="step10").click().run()
-    monkeypatch.setattr(ui, "train", interrupted)
+    monkeypatch.setattr(runs.Run, "train", interrupted)
     at.button(key="long").click().run()
     assert calls == [50, 50, 50] and not at.exception
-    monkeypatch.setattr(ui, "train", train)
+    monkeypatch.setattr(runs.Run, "train", train)
     at.run()
     assert step_metric(at) == "160" and trainer_of(at).step_count == 160
     assert list(trainer_of(at).history.steps) == list(range(161))
@@ -596,7 +594,7 @@ def test_home_descends_by_full_batch_gradient_steps_from_the_sliders_point():
         for t in next(f for f in figures(at) if title(f) == "Loss over (w, b)")["data"]
         if t.get("name") == "gradient descent"
     )
-    home = at.session_state["home"]
+    home = at.session_state[state.HOME_DATA.key]
     x, y = home["x"], home["y"]
     expected = [np.array([2.5, -1.0])]
     for _ in range(2):

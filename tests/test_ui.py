@@ -5,7 +5,8 @@ import string
 
 import pytest
 
-import ui
+from ui import nav
+from ui import text as ui_text
 from weightviz import experiment
 
 HOSTILE = [
@@ -20,8 +21,8 @@ HOSTILE = [
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_plain_escapes_every_markdown_character_and_keeps_the_text(text):
-    shown = ui.plain(text)
-    unescaped = re.sub(r"\\(.)", r"\1", shown, flags=re.S).replace(ui.WORD_JOINER, "")
+    shown = ui_text.plain(text)
+    unescaped = re.sub(r"\\(.)", r"\1", shown, flags=re.S).replace(ui_text.WORD_JOINER, "")
     assert unescaped == text  # a Markdown renderer shows exactly what was written
     bare = re.sub(r"\\.", "", shown, flags=re.S)
     assert not set(bare) & set(string.punctuation)  # no punctuation left for Markdown to act on
@@ -48,10 +49,10 @@ def test_closed_sessions_are_collected_at_most_once_a_minute(monkeypatch):
 
     calls = []
     monkeypatch.setattr(gc, "collect", lambda: calls.append(1))
-    monkeypatch.setattr(ui, "_last_collect", [1000.0])
-    assert not ui.release_closed_sessions(now=1000.0 + ui.GC_SECONDS / 2)
-    assert ui.release_closed_sessions(now=1000.0 + ui.GC_SECONDS + 1)
-    assert not ui.release_closed_sessions(now=1000.0 + ui.GC_SECONDS + 2)
+    monkeypatch.setattr(nav, "_last_collect", [1000.0])
+    assert not nav.release_closed_sessions(now=1000.0 + nav.GC_SECONDS / 2)
+    assert nav.release_closed_sessions(now=1000.0 + nav.GC_SECONDS + 1)
+    assert not nav.release_closed_sessions(now=1000.0 + nav.GC_SECONDS + 2)
     assert calls == [1]
 
 
@@ -69,7 +70,7 @@ def test_a_trainer_in_a_page_like_cycle_is_freed_by_the_collection():
         ref = weakref.ref(trainer)
         del trainer, namespace
         assert ref() is not None  # reference counting alone does not free it
-        ui.release_closed_sessions(now=ui._last_collect[0] + ui.GC_SECONDS + 1)
+        nav.release_closed_sessions(now=nav._last_collect[0] + nav.GC_SECONDS + 1)
         assert ref() is None
     finally:
         gc.enable()

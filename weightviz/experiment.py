@@ -115,8 +115,12 @@ def load_dataset(config):
     return datasets.load(config.dataset, **options)
 
 
-def build(config, dataset=None):
-    """(dataset, trainer) for ``config``; ``dataset`` overrides the named one (an uploaded CSV).
+MEMORY_BUDGET_MB = 64.0  # history memory of one run; a run group splits it between its runs
+
+
+def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
+    """(dataset, trainer) for ``config``; ``dataset`` overrides the named one (an uploaded CSV);
+    ``memory_budget_mb`` bounds what the trainer's history keeps (see ``History``).
 
     Raises ValueError, with a reason a user can act on, for a configuration that cannot train.
     """
@@ -155,6 +159,7 @@ def build(config, dataset=None):
         y_test=ds.y_test,
         schedule=config.schedule,
         schedule_options=SCHEDULE_LENGTH[config.schedule](int(steps)),
+        memory_budget_mb=memory_budget_mb,
     )
     return ds, trainer
 

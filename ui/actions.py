@@ -1,0 +1,102 @@
+"""What buttons do (``on_click`` callbacks, so a click's effect is in place before the page draws) and
+what the page says about a run: the Train page's run, Play, Reset, long runs, messages, going back."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from weightviz import experiment
+
+from . import state
+from .runs import Run
+from .text import plain
+
+MAX_LONG_RUN = 100_000  # steps one Train click may run
+FRAME_SECONDS = 0.05  # the next frame is asked for 0.05 s after one is drawn; drawing sets the pace
+KEYS = state.TRAIN_KEYS
+
+
+def current_run(config=None):
+    """The session's Train run (built from the defaults on the first visit), moved to ``config`` if given
+    (an uploaded table when it names the CSV). A new model starts paused (this runs before the Play
+    switch is drawn)."""
+    run = state.TRAIN_RUN.get()
+    if run is None:
+        run = state.TRAIN_RUN.set(Run())
+    if config is not None:
+        table = state.CSV_DATASET.get() if config.dataset == experiment.CSV else None
+        if run.update(config, table):
+            st.session_state[KEYS.w_play] = False
+    return run
+
+
+def train_steps(n_steps):
+    """Button callback: ``n_steps`` on the Train run (it stops by itself at a divergence)."""
+    run = state.TRAIN_RUN.get()
+    return None if run is None else run.train(n_steps)
+
+
+def reset():
+    """Button callback: back to the initial weights (exactly), step 0, empty history; paused."""
+    run = state.TRAIN_RUN.get()
+    if run is not None:
+        run.reset()
+    st.session_state[KEYS.w_play] = False
+
+
+def is_playing():
+    """The Play switch is on (its state travels with every rerun request, so a pause is never lost)."""
+    return bool(st.session_state.get(KEYS.w_play, False))
+
+
+def stop_playing_if_diverged(trainer):
+    """Before the Play switch is drawn: a run that diverged turns it off (its warning says why)."""
+    if trainer.diverged is not None and is_playing():
+        st.session_state[KEYS.w_play] = False
+
+
+def chart_options():
+    """``st.plotly_chart`` options: while playing, charts are static pictures (no hover layers, no mode
+    bar), which halves the browser's work per frame; paused, they are interactive."""
+    return {"config": {"staticPlot": True}} if is_playing() else {}
+
+
+def show_messages(trainer, notes=(), rewind_key=KEYS.rewind):
+    """Show ``notes`` (why a configuration could not be built, what an upload said) and what training
+    says now (diverged, the loss blowing up, a schedule at its end); while the run diverged or is
+    blowing up, a button goes back to the last healthy step (the message names it)."""
+    messages = [*notes, trainer.warning() if trainer is not None else None]
+    for message in filter(None, messages):  # messages quote user-supplied names: shown as plain text
+        st.warning(plain(message), icon=":material/warning:")
+    if trainer is not None and (trainer.diverged is not None or trainer.monitor.exploding):
+        step = trainer.healthy_step()
+        st.button(
+            f"Go back to step {step:,}",
+            key=rewind_key,
+            on_click=rewind,
+            args=(trainer, step),
+            icon=":material/undo:",
+            help="The last step whose loss was still healthy; the steps after it are dropped",
+        )
+
+
+def rewind(trainer, step):
+    """Button callback: back to ``step`` (see ``Trainer.rewind``), paused."""
+    trainer.rewind(step)
+    st.session_state[KEYS.w_play] = False
+
+
+def long_run(n_steps, chunk=50):
+    """Train ``n_steps`` in chunks under a progress bar; any click (Stop) interrupts between chunks,
+    keeping every step done so far."""
+    run = state.TRAIN_RUN.get()
+    bar = st.progress(0.0, text=f"Training {n_steps:,} steps…")
+    done = 0
+    while done < n_steps:
+        k = min(chunk, n_steps - done)
+        result = run.train(k)
+        done += k
+        bar.progress(done / n_steps, text=f"Trained {done:,} of {n_steps:,} steps (step {run.trainer.step_count:,})")
+        if result is not None and result.diverged:
+            break
+    bar.empty()

@@ -1,0 +1,207 @@
+"""Widgets → configuration fields. Each function draws one group of a run's controls and returns plain
+values; ``keys`` (a ``state.Keys``) names the widgets, so a page can draw N panels with N prefixes."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+
+import streamlit as st
+
+from weightviz import activations, datasets, experiment, initializers, optimizers
+
+from . import state
+from .text import plain
+
+LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 2048)
+
+
+def seed_widget(key, value):
+    """Give a keyed widget its value from the shared config when it has none (first run, or after a page switch)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def data_controls(config, keys=state.TRAIN_RUN_KEYS):
+    """Dataset choice (with a CSV upload) and noise. Returns the dataset name, noise and csv_id."""
+    names = [*datasets.DATASETS, experiment.CSV]
+    labels = {experiment.CSV: "upload a CSV…"}
+    seed_widget(keys.dataset, config.dataset)
+    name = st.selectbox("Dataset", names, key=keys.dataset, format_func=lambda n: labels.get(n, n.replace("_", " ")))
+    noise, csv_id = None, ""
+    if name == experiment.CSV:
+        csv_id = csv_controls(keys)
+    elif name not in datasets.BUILT_IN_TABLES:
+        default = _default_noise(name)
+        seed_widget(keys.noise, config.noise if config.noise is not None else default)
+        noise = st.slider("Noise", 0.0, 1.0, step=0.01, key=keys.noise)
+    return name, noise, csv_id
+
+
+def _default_noise(name):
+    return float(inspect.signature(datasets.DATASETS[name]).parameters["noise"].default)
+
+
+CSV_DEFAULT_FEATURES = 20  # a new file starts with its first 20 numeric columns: a wide table trains at once
+
+
+def csv_controls(keys=state.TRAIN_RUN_KEYS):
+    """Upload, target and features. Parses once per file; errors are shown and keep the current model (csv_id "")."""
+    upload = st.file_uploader("CSV file", type=["csv", "txt", "tsv"], key=keys.csv_file)
+    if upload is None:
+        st.caption("A table with a header row; numeric features and a target column.")
+        return ""
+    table = _csv_table(upload)
+    if table is None:
+        return ""
+    file_id, df = table
+    target, features = _csv_columns(file_id, df, keys)
+    drop = st.checkbox("Drop rows with missing values", key=keys.csv_drop)
+    if not features:
+        st.error("Choose at least one feature column. The current model is kept.")
+        return ""
+    csv_id = f"{file_id}:{target}:{','.join(features)}:{drop}"
+    cached = state.CSV_DATASET.get()
+    if cached is None or cached.meta.get("csv_id") != csv_id:
+        try:
+            ds = datasets.from_csv(df, target=target, features=features, drop_missing=drop)
+        except datasets.CSVError as e:
+            st.error(plain(f"{upload.name}: {e}"))
+            return ""
+        ds.meta["csv_id"] = csv_id
+        state.CSV_DATASET.set(ds)
+    return csv_id
+
+
+def _csv_table(upload):
+    """(file id, compact DataFrame) of an upload, read once per file; None after showing why it cannot be read."""
+    data = upload.getvalue()
+    file_id = hashlib.sha1(data).hexdigest()[:12]
+    table = state.CSV_TABLE.get()
+    if table is None or table[0] != file_id:
+        for slot in (state.CSV_TABLE, state.CSV_DATASET):  # the last file's data goes before the next is read
+            slot.clear()
+        try:
+            table = (file_id, datasets.compact_table(datasets.read_csv(data)))
+        except datasets.CSVError as e:
+            st.error(plain(f"{upload.name}: {e}"))
+            return None
+        state.CSV_TABLE.set(table)
+    return table
+
+
+def _csv_columns(file_id, df, keys):
+    """Target and feature selectors; returns (target, features).
+
+    A new file starts with its last column as target and its first CSV_DEFAULT_FEATURES numeric columns
+    as features. A column made the target leaves the features and the others stay: the cleaned choice is
+    written back before the selector is drawn (Streamlit resets a selection holding a value that is no
+    longer an option). The choice is kept for the file while the selectors are not drawn.
+    """
+    session = st.session_state
+    columns = list(df.columns)
+    kept = state.CSV_CHOICE.get()
+    kept = kept if kept is not None and kept[0] == file_id else None
+    if kept is None or keys.csv_target not in session:
+        session[keys.csv_target] = columns[-1] if kept is None else kept[1]
+    target = st.selectbox("Target column", columns, key=keys.csv_target)
+    numeric = datasets.numeric_columns(df, exclude=target)
+    chosen = numeric[:CSV_DEFAULT_FEATURES] if kept is None else session.get(keys.csv_features, kept[2])
+    session[keys.csv_features] = [c for c in chosen if c != target]
+    features = st.multiselect("Feature columns", [c for c in columns if c != target], key=keys.csv_features)
+    state.CSV_CHOICE.set((file_id, target, features))
+    first = f"; a new file starts with the first {CSV_DEFAULT_FEATURES}" if len(numeric) > CSV_DEFAULT_FEATURES else ""
+    st.caption(
+        f"{len(features):,} of {len(columns) - 1:,} columns selected as features ({len(numeric):,} hold numbers"
+        f"{first}; at most {datasets.MAX_CSV_FEATURES:,})."
+    )
+    return target, features
+
+
+def model_controls(config, keys=state.TRAIN_RUN_KEYS):
+    """Model kind, hidden sizes, activation, dropout, batch norm, initializer. Returns a dict of Config fields."""
+    seed_widget(keys.kind, "network" if config.hidden_sizes else "linear")
+    kind = st.radio(
+        "Model",
+        ["linear", "network"],
+        key=keys.kind,
+        horizontal=True,
+        help="Linear: y = w·x + b (linear, logistic or softmax regression, by the data's task).",
+    )
+    fields = {"hidden_sizes": ()}
+    if kind == "network":
+        seed_widget(keys.hidden, ", ".join(map(str, config.hidden_sizes or (8, 8))))
+        text = st.text_input("Hidden layer sizes", key=keys.hidden, help="Units per hidden layer, e.g. 16, 8")
+        try:
+            fields["hidden_sizes"] = experiment.parse_hidden_sizes(text)
+        except ValueError as e:
+            st.error(plain(str(e)))
+            fields["hidden_sizes"] = config.hidden_sizes or (8, 8)
+        fields["activation"] = _select("Activation", list(activations.ACTIVATIONS), keys.activation, config.activation)
+        seed_widget(keys.dropout, config.dropout)
+        fields["dropout"] = st.slider("Dropout", 0.0, 0.8, step=0.05, key=keys.dropout)
+        seed_widget(keys.batch_norm, config.batch_norm)
+        fields["batch_norm"] = st.checkbox("Batch norm", key=keys.batch_norm)
+    fields["init"] = _select("Initializer", list(initializers.INITIALIZERS), keys.init, config.init)
+    return fields
+
+
+def training_controls(config, keys=state.TRAIN_RUN_KEYS):
+    """Optimizer, learning rate, schedule, batch size, L1, L2, seed. Returns a dict of Config fields."""
+    fields = {"optimizer": _select("Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer)}
+    seed_widget(keys.lr, _nearest(LEARNING_RATES, config.lr))
+    fields["lr"] = st.select_slider("Learning rate", LEARNING_RATES, key=keys.lr, format_func=lambda v: f"{v:g}")
+    fields["schedule"] = _select("Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule)
+    if fields["schedule"] != "constant":
+        seed_widget(keys.schedule_steps, str(config.schedule_steps))
+        text = st.text_input(
+            "Schedule length (steps)",
+            key=keys.schedule_steps,
+            help="Cosine reaches 0 at this step; step and exponential decay act every tenth of it",
+        )
+        longest = experiment.MAX_SCHEDULE_STEPS
+        fields["schedule_steps"] = whole_number(text, 1, longest, "schedule length", config.schedule_steps)
+    seed_widget(keys.batch, _nearest(BATCH_SIZES, config.batch_size))
+    fields["batch_size"] = st.select_slider(
+        "Batch size", BATCH_SIZES, key=keys.batch, help="Larger than the training set means full-batch descent."
+    )
+    seed_widget(keys.l1, _nearest(PENALTIES, config.l1))
+    fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key=keys.l1, format_func=lambda v: f"{v:g}")
+    seed_widget(keys.l2, _nearest(PENALTIES, config.l2))
+    fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key=keys.l2, format_func=lambda v: f"{v:g}")
+    seed_widget(keys.seed, str(config.seed))
+    text = st.text_input("Seed", key=keys.seed, help="The same seed gives the same data, weights and batches")
+    fields["seed"] = whole_number(text, 0, experiment.MAX_SEED, "seed", config.seed)
+    return fields
+
+
+def whole_number(text, lo, hi, what, fallback):
+    """The whole number typed in a text field, or ``fallback`` with an error under the field saying why
+    (a number input would silently turn "1e30" into 1, or keep 5 000 while showing 1e12)."""
+    try:
+        return experiment.parse_count(text, lo, hi, what)
+    except ValueError as e:
+        st.error(plain(f"{e}; using {fallback:,}."))
+        return fallback
+
+
+def _select(label, options, key, current):
+    seed_widget(key, current if current in options else options[0])
+    return st.selectbox(label, options, key=key)
+
+
+def _nearest(options, value):
+    return min(options, key=lambda o: abs(o - value))
+
+
+def run_config(config, keys=state.TRAIN_RUN_KEYS):
+    """The sidebar of one run: data, model and training controls; returns the configuration asked for."""
+    st.subheader("Data")
+    dataset_name, noise, csv_id = data_controls(config, keys)
+    st.subheader("Model")
+    model_fields = model_controls(config, keys)
+    st.subheader("Training")
+    training_fields = training_controls(config, keys)
+    return config.replace(dataset=dataset_name, noise=noise, csv_id=csv_id, **model_fields, **training_fields)

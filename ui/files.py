@@ -1,0 +1,62 @@
+"""Files a person keeps or brings: the weights and history downloads (built when clicked) and a
+weights upload checked before it touches the model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from weightviz import checkpoints
+
+from . import state
+
+KEYS = state.TRAIN_KEYS
+
+
+def load_weights():
+    """Uploader callback: a weights file (.npz) becomes the run's new step 0; a wrong one changes nothing."""
+    upload = st.session_state.get(KEYS.w_weights_file)
+    run = state.TRAIN_RUN.get()
+    if upload is None or run is None:
+        return
+    try:
+        checked = checkpoints.checked_state(run.trainer.model, upload.getvalue())
+    except checkpoints.CheckpointError as e:
+        run.message = f"{upload.name} was not loaded: {e}. The current model is unchanged."
+        return
+    run.trainer.start_from(checked)
+    run.message = None
+    st.session_state[KEYS.w_play] = False
+
+
+def file_controls(trainer):
+    """Download the weights (.npz) and the history (.csv); upload weights saved from the same architecture.
+
+    Both files are built when the button is clicked (a callable), so they hold the step the model is at
+    then — also while playing, when this sidebar is not redrawn — and cost nothing on a rerun.
+    """
+    name = f"weightviz-{'-'.join(map(str, trainer.model.layer_sizes))}"
+    st.download_button(
+        "Weights (.npz)",
+        lambda: checkpoints.save_bytes(trainer.model),
+        f"{name}.npz",
+        mime="application/octet-stream",
+        key=KEYS.w_download_weights,
+        on_click="ignore",
+        help="The weights, biases and batch-norm statistics, with the architecture, at the current step",
+    )
+    st.download_button(
+        "History (.csv)",
+        lambda: trainer.history.frame().to_csv().encode(),
+        f"{name}-history.csv",
+        mime="text/csv",
+        key=KEYS.w_download_history,
+        on_click="ignore",
+        help="Every recorded step: losses, learning rate, and per-layer norms, statistics and update ratios",
+    )
+    st.file_uploader(
+        "Load weights (.npz) into this model",
+        type=["npz"],
+        key=KEYS.w_weights_file,
+        on_change=load_weights,
+        help="They become step 0; the shapes must match this model",
+    )

@@ -1,0 +1,106 @@
+"""Runs: what a page trains. Plain Python (no Streamlit), so tests drive them directly.
+
+A :class:`Run` is a configuration with its dataset and trainer, plus the problem that stopped the last
+rebuild and the message of the last upload. A :class:`RunGroup` is N runs stepped in lockstep, reset
+together, with live changes applied to each and one memory budget split between them; a run that
+diverges stops alone while the others go on.
+"""
+
+from __future__ import annotations
+
+from weightviz import experiment
+
+
+class Run:
+    """``config`` built into ``dataset`` and ``trainer``; :meth:`update` moves it to another configuration."""
+
+    def __init__(self, config=None, memory_budget_mb=experiment.MEMORY_BUDGET_MB):
+        self.memory_budget_mb = float(memory_budget_mb)
+        self.config = config if config is not None else experiment.Config()
+        self.dataset, self.trainer = experiment.build(self.config, memory_budget_mb=self.memory_budget_mb)
+        self.problem = None  # why the configuration last asked for could not be built
+        self.message = None  # what the last action on this run (a weights upload) reported
+
+    def update(self, config, dataset=None):
+        """Go to ``config``; returns True when that built a new model.
+
+        Live fields (learning rate, penalties) apply to the running trainer; any other change builds a
+        new model from ``dataset`` (an uploaded table) or the one the config names. A configuration that
+        cannot be built keeps the current model, says why in ``problem``, and still takes the live
+        fields, so the controls say what the kept model trains with.
+        """
+        if not config.rebuild_needed(self.config):
+            self.problem = None
+            self._apply_live(config)
+            return False
+        try:
+            if config.dataset == experiment.CSV and (dataset is None or not config.csv_id):
+                raise ValueError("upload a CSV file and choose columns that make a dataset first")
+            built = experiment.build(config, dataset, memory_budget_mb=self.memory_budget_mb)
+        except ValueError as e:
+            self.problem = f"That configuration cannot be trained: {e}. The current model is kept."
+            self._apply_live(config)
+            return False
+        self.config = config
+        self.dataset, self.trainer = built
+        self.problem = self.message = None  # what went wrong before no longer applies
+        return True
+
+    def _apply_live(self, config):
+        live = {field: getattr(config, field) for field in experiment.LIVE_FIELDS}
+        running = self.config.replace(**live)
+        if running != self.config:
+            experiment.apply_live(self.trainer, running)
+            self.config = running
+
+    def train(self, n_steps):
+        """Up to ``n_steps`` steps (the trainer stops by itself at a divergence); the last step's result."""
+        return self.trainer.run(n_steps)
+
+    def reset(self):
+        """Back to the exact initial weights, step 0, empty history."""
+        self.trainer.reset()
+        self.message = None
+
+
+class RunGroup:
+    """Runs trained side by side: the same number of steps each, reset together, one budget split."""
+
+    def __init__(self, configs, memory_budget_mb=experiment.MEMORY_BUDGET_MB):
+        if not configs:
+            raise ValueError("a run group needs at least one configuration")
+        self.memory_budget_mb = float(memory_budget_mb)
+        self.runs = [Run(config, self.memory_budget_mb / len(configs)) for config in configs]
+
+    def __len__(self):
+        return len(self.runs)
+
+    def __iter__(self):
+        return iter(self.runs)
+
+    def update(self, configs, datasets=None):
+        """Move run i to ``configs[i]`` (see :meth:`Run.update`); returns which runs were rebuilt."""
+        if len(configs) != len(self.runs):
+            raise ValueError(f"this group has {len(self.runs)} runs, got {len(configs)} configurations")
+        datasets = datasets or [None] * len(configs)
+        return [run.update(c, d) for run, c, d in zip(self.runs, configs, datasets, strict=True)]
+
+    def train(self, n_steps):
+        """``n_steps`` steps on every run that has not diverged (a diverged run waits; the others go on)."""
+        return [None if run.trainer.diverged is not None else run.train(n_steps) for run in self.runs]
+
+    def reset(self):
+        for run in self.runs:
+            run.reset()
+
+    def apply_live(self, **fields):
+        """The same live change (``lr=…``, ``l1=…``, ``l2=…``) on every run."""
+        unknown = set(fields) - set(experiment.LIVE_FIELDS)
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))} cannot change on a running model")
+        for run in self.runs:
+            run.update(run.config.replace(**fields))
+
+    @property
+    def step_counts(self):
+        return [run.trainer.step_count for run in self.runs]

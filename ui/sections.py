@@ -1,0 +1,98 @@
+"""The blocks pages share: the metrics row, loss and predictions, the network and a weight matrix, and
+the layer inspector. Each draws into the current container; ``prefix`` keeps chart keys apart when a
+page draws the same block for several runs."""
+
+from __future__ import annotations
+
+from math import nan
+
+import streamlit as st
+
+from weightviz import figures
+from weightviz.formatting import compact
+
+CARD = 6  # characters a metric card a fifth of the page wide shows whole at 1024 px
+
+
+def layer_names(model):
+    """ "layer 1: 2 → 8", …, "layer 3: 8 → 1 (output)": what the layer selector lists, counted from 1."""
+    n_layers = len(model.weights)
+    return [
+        f"layer {l + 1}: {W.shape[0]} → {W.shape[1]}" + (" (output)" if l == n_layers - 1 else "")
+        for l, W in enumerate(model.weights)
+    ]
+
+
+def metrics_row(trainer):
+    """Step, train and test loss, the test metric and the scheduled learning rate, as short numbers."""
+    scores, metric = trainer.last_eval or {}, trainer.model.task.metric_name
+    cols = st.columns(5)
+    cols[0].metric("Step", f"{trainer.step_count:,}")
+    cols[1].metric("Train loss", compact(scores.get("train_loss", nan), max_chars=CARD))
+    cols[2].metric("Test loss", compact(scores.get("test_loss", nan), max_chars=CARD))
+    cols[3].metric(f"Test {metric}", compact(scores.get("test_metric", nan), max_chars=CARD))
+    cols[4].metric("Learning rate", f"{trainer.lr_at(trainer.lr, trainer.step_count):.3g}")
+    if note := trainer.eval_note():
+        st.caption(note)
+
+
+def live_charts(trainer, ds, view, layer, chart, prefix="", static_graph=False):
+    """Loss and predictions; the network and the chosen layer's weights (what Play redraws every frame)."""
+    if not view.live:
+        st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")
+    mark = None if view.live else view.step
+    left, right = st.columns(2)
+    left.plotly_chart(figures.loss_curves(trainer.history, mark), key=f"{prefix}loss", **chart)
+    right.plotly_chart(figures.data_view(view.model, ds), key=f"{prefix}data", **chart)
+    left, right = st.columns(2)
+    graph = figures.network_graph(
+        view.weights, view.model.biases, ds.feature_names, ds.class_names, edge_hover=not static_graph
+    )
+    left.plotly_chart(graph, key=f"{prefix}graph", **chart)
+    rows = ds.feature_names if layer == 0 else None
+    heatmap = figures.matrix_heatmap(view.weights[layer], f"W{layer + 1} at step {view.step:,}", row_labels=rows)
+    right.plotly_chart(heatmap, key=f"{prefix}w_heat", **chart)
+
+
+def layer_detail(trainer, ds, view, layer, chart, prefix=""):
+    """The chosen layer's gradient, the metric, histograms now vs the start, distributions over time,
+    norms and update ratios; unit images for digits, weights by feature for a linear model."""
+    history = trainer.history
+    mark = None if view.live else view.step
+    W = view.weights[layer]
+    left, right = st.columns(2)
+    if view.grads is None:
+        left.info("No gradient yet: the first step computes one.")
+    else:
+        rows = ds.feature_names if layer == 0 else None
+        title = f"∂L/∂W{layer + 1} at step {view.step:,}"
+        heatmap = figures.matrix_heatmap(view.grads[layer], title, row_labels=rows)
+        left.plotly_chart(heatmap, key=f"{prefix}g_heat", **chart)
+    metric = trainer.model.task.metric_name
+    right.plotly_chart(figures.metric_curves(history, metric, mark), key=f"{prefix}metric", **chart)
+    if figures.is_pooled(W):
+        st.caption(
+            f"W{layer + 1} is {W.shape[0]}×{W.shape[1]}: the heatmaps show means of blocks so the browser "
+            "can hold them (hover shows which rows and columns)."
+        )
+    left, right = st.columns(2)
+    initial = history.snapshot(0)[1][layer]
+    title, now = f"W{layer + 1}: now vs at initialisation", f"step {view.step:,}"
+    left.plotly_chart(figures.histogram_now_vs_init(W, initial, title, now), key=f"{prefix}w_hist", **chart)
+    if view.grads is not None and len(history.snapshot_steps) > 1:
+        first_step, _, first_grads = history.snapshot(1)  # step 1 unless the snapshots have thinned
+        title = f"∂L/∂W{layer + 1}: now vs step {first_step:,}"
+        hist = figures.histogram_now_vs_init(view.grads[layer], first_grads[layer], title, now, f"step {first_step:,}")
+        right.plotly_chart(hist, key=f"{prefix}g_hist", **chart)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.distribution_over_time(history, layer, "w", mark), key=f"{prefix}w_dist", **chart)
+    right.plotly_chart(figures.distribution_over_time(history, layer, "g", mark), key=f"{prefix}g_dist", **chart)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.layer_norms(history, mark), key=f"{prefix}norms", **chart)
+    right.plotly_chart(figures.update_ratios(history, mark), key=f"{prefix}ratios", **chart)
+    if "image_shape" in ds.meta:
+        units = figures.unit_images(view.weights[0], ds.meta["image_shape"])
+        st.plotly_chart(units, key=f"{prefix}units", **chart)
+    if len(view.weights) == 1:
+        weights = figures.linear_weights(view.weights[0], view.model.biases[0], ds.feature_names, ds.class_names)
+        st.plotly_chart(weights, key=f"{prefix}linear", **chart)

@@ -1,0 +1,119 @@
+"""Every key this app keeps in ``st.session_state``, in one place; a test holds that no other module of
+``ui/`` or ``pages/`` writes a literal key.
+
+* A :class:`Slot` is a value a page keeps across reruns (a run, the uploaded table), stored under
+  ``"page.name"``.
+* Widget keys come from :class:`Keys`: a panel of run controls takes its keys from one ``Keys`` object,
+  so a page can draw N panels of the same controls with N prefixes. A ``Keys`` only hands out the
+  names it was made with: a typo is an error, not a new session key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value kept for one page across reruns and page switches."""
+
+    page: str
+    name: str
+    default: object = None
+
+    @property
+    def key(self):
+        return f"{self.page}.{self.name}"
+
+    def get(self):
+        return st.session_state.get(self.key, self.default)
+
+    def set(self, value):
+        st.session_state[self.key] = value
+        return value
+
+    def clear(self):
+        st.session_state.pop(self.key, None)
+
+    def is_set(self):
+        return self.key in st.session_state
+
+
+class Keys:
+    """Widget keys ``prefix + name`` for a fixed set of names: ``keys.seed`` is ``"w_seed"`` for prefix ``"w_"``."""
+
+    def __init__(self, prefix, names):
+        self._prefix, self._names = prefix, frozenset(names)
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name not in self._names:
+            raise AttributeError(f"no widget key {name!r} (known: {', '.join(sorted(self._names))})")
+        return self._prefix + name
+
+    def with_prefix(self, prefix):
+        """The same widgets for another panel (``Keys("a_", …)`` and ``Keys("b_", …)`` never collide)."""
+        return Keys(prefix, self._names)
+
+
+# -- the controls of one run (Train's sidebar; a comparison page draws one panel per run) -----------
+RUN_WIDGETS = (
+    "dataset",
+    "noise",
+    "csv_file",
+    "csv_target",
+    "csv_features",
+    "csv_drop",
+    "kind",
+    "hidden",
+    "activation",
+    "dropout",
+    "batch_norm",
+    "init",
+    "optimizer",
+    "lr",
+    "schedule",
+    "schedule_steps",
+    "batch",
+    "l1",
+    "l2",
+    "seed",
+)
+TRAIN_RUN_KEYS = Keys("w_", RUN_WIDGETS)
+
+# -- the Train page --------------------------------------------------------------------------------
+TRAIN_KEYS = Keys(
+    "",
+    (
+        "w_play",
+        "w_steps_per_frame",
+        "w_long_steps",
+        "w_layer",
+        "w_follow",
+        "w_snapshot",
+        "w_weights_file",
+        "w_download_weights",
+        "w_download_history",
+        "step1",
+        "step10",
+        "step100",
+        "reset",
+        "long",
+        "stop",
+        "rewind",
+    ),
+)
+TRAIN_RUN = Slot("train", "run")  # runs.Run: configuration, dataset, trainer, problems
+CSV_TABLE = Slot("train", "csv_table")  # (file id, compact DataFrame) of the last upload
+CSV_DATASET = Slot("train", "csv_dataset")  # the Dataset made from it for the chosen columns
+CSV_CHOICE = Slot("train", "csv_choice")  # (file id, target, features) last chosen
+
+# -- the Home page -----------------------------------------------------------------------------------
+HOME_KEYS = Keys("home_", ("w", "b", "lr", "start", "step1", "step10", "rewind", "fit", "surface"))
+HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
+HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start
+
+# -- navigation --------------------------------------------------------------------------------------
+NAVIGATED = Slot("app", "navigated", False)  # this session ran through app.py
+GOTO = "goto"  # the URL parameter that carries a deep link through app.py
