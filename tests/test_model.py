@@ -247,11 +247,13 @@ def test_each_hidden_layer_is_dense_batch_norm_activation_dropout_in_that_order(
 
 
 def _with_running_statistics(model, seed=0):
-    """Give every batch norm non-trivial running statistics, so inference really uses them."""
+    """Give every batch norm non-trivial running statistics, γ and β, and every bias a value, so inference uses them."""
     rng = np.random.default_rng(seed)
     for bn in model.batch_norms:
         bn.running_mean[...] = rng.normal(size=bn.running_mean.shape)
         bn.running_var[...] = rng.uniform(0.3, 3.0, size=bn.running_var.shape)
+        bn.params["gamma"][...] = rng.uniform(0.5, 2.0, size=bn.params["gamma"].shape)
+        bn.params["beta"][...] = rng.normal(size=bn.params["beta"].shape)
     for b in model.biases:
         b[...] = rng.normal(size=b.shape)
     return model
@@ -265,8 +267,9 @@ def test_logits_equal_forward_at_inference(activation, options):
     X = np.random.default_rng(1).normal(size=(50, 3))
     expected = model.forward(X)
     np.testing.assert_array_equal(model.logits(X), expected)
-    for chunk_rows in (1, 7, 49):
-        np.testing.assert_allclose(model.logits(X, chunk_rows=chunk_rows), expected, rtol=0, atol=1e-12)
+    for chunk_rows in (1, 7, 49):  # rows in a new order each time: a chunk left unwritten cannot pass as right
+        order = np.random.default_rng(chunk_rows).permutation(len(X))
+        np.testing.assert_allclose(model.logits(X[order], chunk_rows), expected[order], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(model.predict(X, chunk_rows=7), model.task.predict(model.logits(X, 7)))
     assert model.logits(X[:0]).shape == (0, 4)
 
