@@ -11,7 +11,10 @@ import streamlit as st
 from weightviz import figures
 from weightviz.formatting import compact
 
+from . import actions, controls, state
+
 CARD = 6  # characters a metric card a fifth of the page wide shows whole at 1024 px
+KEYS = state.TRAIN_KEYS
 
 
 def layer_names(model):
@@ -96,3 +99,47 @@ def layer_detail(trainer, ds, view, layer, chart, prefix=""):
     if len(view.weights) == 1:
         weights = figures.linear_weights(view.weights[0], view.model.biases[0], ds.feature_names, ds.class_names)
         st.plotly_chart(weights, key=f"{prefix}linear", **chart)
+
+
+def step_controls():
+    """Step, ×10, ×100, Play, Reset, and a long run of N steps under a progress bar with Stop; returns
+    whether Play is on. (Play has no help icon: it would cut its label at 1024 px.)"""
+    buttons = st.columns(5, vertical_alignment="center")
+    step = {"on_click": actions.train_steps, "width": "stretch"}
+    buttons[0].button("Step", args=(1,), key=KEYS.step1, help="One step", **step)
+    buttons[1].button("×10", args=(10,), key=KEYS.step10, help="Ten steps", **step)
+    buttons[2].button("×100", args=(100,), key=KEYS.step100, help="A hundred steps", **step)
+    playing = buttons[3].toggle("Play", key=KEYS.w_play)
+    reset = {"on_click": actions.reset, "width": "stretch", "help": "Back to the initial weights"}
+    buttons[4].button("Reset", key=KEYS.reset, **reset)
+    long_run = st.columns([1, 1.4, 2.6], vertical_alignment="center")
+    text = long_run[0].text_input("Steps to train", "5000", key=KEYS.w_long_steps, label_visibility="collapsed")
+    n_long = controls.whole_number(text, 1, actions.MAX_LONG_RUN, "number of steps", 5000)
+    if long_run[1].button(f"Train {n_long:,} steps", key=KEYS.long, width="stretch"):
+        stop = st.empty()  # shown while the run lasts
+        stop.button("Stop", key=KEYS.stop, help="Stops after the current chunk; every step done so far is kept")
+        actions.long_run(n_long)
+        stop.empty()
+    else:
+        long_run[2].caption("A long run under a progress bar; Stop keeps every step done.")
+    return playing
+
+
+def layer_picker(trainer):
+    """The layer to inspect and, with *Follow training* off, a recorded step to look back at; returns
+    (layer index, snapshot step or None to follow training live).
+
+    The selector's options are the labels themselves: a model of other shapes has other options, so a
+    kept choice that no longer exists falls back to layer 1 instead of showing a previous model's label.
+    """
+    picker = st.columns([2, 2, 2.5], vertical_alignment="bottom")
+    names = layer_names(trainer.model)
+    layer = names.index(picker[0].selectbox("Layer to inspect", names, key=KEYS.w_layer))
+    if picker[1].toggle("Follow training", value=True, key=KEYS.w_follow):
+        picker[2].caption("Turn *Follow training* off to look back at any recorded step.")
+        return layer, None
+    steps = [int(s) for s in trainer.history.snapshot_steps]
+    if len(steps) < 2:  # (Streamlit resets a kept value that is no longer among the options)
+        picker[2].caption("Only the initial state is recorded so far.")
+        return layer, None
+    return layer, int(picker[2].select_slider("Snapshot at step", steps, value=steps[-1], key=KEYS.w_snapshot))
