@@ -53,3 +53,10 @@ def test_exploding_needs_a_thousandfold_growth_above_the_start_that_is_still_gro
     assert flags(slow, [1.0] * 3 + [1e4] * 3) == [False] * 3 + [True] * 3
     assert flags(slow, [2e3] * 4)[-2:] == [False, False]  # ŝ falls: under ŝ_{t−3}, though still 1000× its best
     assert slow.growth > 1e3
+
+
+def test_diverged_names_the_scheduled_rate_and_keeps_lr_as_its_alias():
+    from weightviz.health import Diverged
+
+    d = Diverged(9, "loss", 0.25, 4.7e33, 0)
+    assert d.scheduled_lr == d.lr == 0.25 and "learning rate 0.25" in d.message

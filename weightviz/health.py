@@ -111,10 +111,15 @@ class Diverged:
 
     step: int
     what: str
-    lr: float
+    scheduled_lr: float  # the rate of the step that diverged (``Trainer.lr`` is the base rate)
     value: float = math.nan
     healthy_step: int | None = None
     diverged: bool = True
+
+    @property
+    def lr(self):
+        """Read-only alias of ``scheduled_lr``."""
+        return self.scheduled_lr
 
     @property
     def message(self):
@@ -132,7 +137,7 @@ class Diverged:
                 "still healthy, and go on from there (the steps after it are dropped), or reset."
             )
         return (
-            f"Training diverged at step {self.step}: {event} (learning rate {short(self.lr)}). "
+            f"Training diverged at step {self.step}: {event} (learning rate {short(self.scheduled_lr)}). "
             f"The weights after step {kept} and the whole history are kept; {advice}"
         )
 
