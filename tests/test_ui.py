@@ -74,3 +74,11 @@ def test_a_trainer_in_a_page_like_cycle_is_freed_by_the_collection():
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_the_app_uses_one_blas_thread_per_call():
+    """Sessions share the server's cores; OpenBLAS's threads per call cost more than they gave (issue 8)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(n == nav.BLAS_THREADS == 1 for n in blas)

@@ -8,8 +8,17 @@ import gc
 import time
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from . import state
+
+# One BLAS thread per call: the server's sessions share two cores with each other (and, on a laptop,
+# with the browser). With OpenBLAS's default of one thread per core, a small matrix product spent most
+# of its time handing work between threads under load: a digits Step rerun took 233 ms with two
+# threads and 147 ms with one (benchmarks/dashboard.py, issue 8). threadpoolctl comes with
+# scikit-learn, which the app already needs for its built-in tables.
+BLAS_THREADS = 1
+threadpool_limits(limits=BLAS_THREADS, user_api="blas")
 
 
 def enter_app():
