@@ -257,3 +257,68 @@ def test_snapshot_grads_are_the_flat_gradients_with_none_at_step_0(trained):
     assert np.isnan(h.snapshot_grads(0)).all()
     _, _, layer_grads = h.snapshot(-1)
     np.testing.assert_array_equal(grads[: layer_grads[0].size], layer_grads[0].ravel())
+
+
+def test_histogram_rows_equal_exact_histograms_at_the_steps_they_keep(monkeypatch):
+    """The histogram log counts only the steps it keeps, and those exactly: after it has thinned, each kept row is
+    np.histogram of that step's weights and gradients over their min–max (the step-0 gradient row counts nothing)."""
+    import weightviz.history as history_module
+
+    counted = []  # rows histogrammed, per call
+    inner = history_module.segment_histograms
+    monkeypatch.setattr(history_module, "segment_histograms", lambda x, *a: counted.append(len(x)) or inner(x, *a))
+    ds = datasets.moons(seed=0)
+    model = MLP(ds.layer_sizes([5, 4]), activation="tanh", task="binary", seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, lr=0.05, batch_size=16)
+    seen = {0: (model.params.copy(), None)}
+    for _ in range(1_500):
+        trainer.step()
+        seen[trainer.t] = (model.params.copy(), model.grads.copy())
+    h = trainer.history
+    steps, w_counts, w_ranges = h.histograms("w")
+    _, g_counts, g_ranges = h.histograms("g")
+    assert h.hists.capacity == history_module.HIST_ROWS == 512 and h.hists.stride == 4
+    assert list(steps) == list(range(0, 1_501, 4)) == list(h.histogram_steps)
+    assert sum(counted) == 2 * (512 + 256 + len(range(1_024, 1_501, 4)))  # w and g of each row kept as it came
+    for row, step in enumerate(steps):
+        params, grads = seen[int(step)]
+        for l, (a, b) in enumerate(zip(h.offsets[:-1], h.offsets[1:], strict=True)):
+            W = params[a:b]
+            np.testing.assert_array_equal(w_counts[row, l], np.histogram(W, bins=30, range=(W.min(), W.max()))[0])
+            np.testing.assert_array_equal(w_ranges[row, l], [W.min(), W.max()])
+            if grads is None:
+                assert g_counts[row, l].sum() == 0
+                continue
+            G = grads[a:b]
+            np.testing.assert_array_equal(g_counts[row, l], np.histogram(G, bins=30, range=(G.min(), G.max()))[0])
+            np.testing.assert_array_equal(g_ranges[row, l], [G.min(), G.max()])
+
+
+@pytest.mark.parametrize("capacity", [3, 7, 10])
+def test_extend_due_stores_the_same_rows_as_offering_each_one(capacity):
+    """``extend_due(k, ...)`` is given only the rows ``due(k)`` names (a slice); what it keeps, also when the log thins
+    inside the block, is what offering the k rows one at a time keeps."""
+    one, due = (ThinningLog(capacity, {"v": ((2,), np.float64)}) for _ in range(2))
+    for step in range(400):
+        if one.offer():
+            one.append(step, v=[step, -step])
+    rng = np.random.default_rng(0)
+    start = 0
+    while start < 400:  # blocks of 1 to 59 offers
+        k = min(int(rng.integers(1, 60)), 400 - start)
+        rows = due.due(k)
+        steps = np.arange(start, start + k)[rows]
+        due.extend_due(k, steps, v=np.stack([steps, -steps], axis=1).astype(float))
+        start += k
+    np.testing.assert_array_equal(one.steps, due.steps)
+    np.testing.assert_array_equal(one["v"], due["v"])
+    assert due.stride == one.stride == {3: 256, 7: 64, 10: 64}[capacity]
+
+
+def test_snapshots_take_the_budget_the_capped_histogram_log_leaves():
+    """The histogram log holds at most 512 rows; the snapshots get the rest of the budget."""
+    ds = datasets.moons(seed=0)
+    h = Trainer(MLP(ds.layer_sizes([32, 32]), task="binary", seed=0), ds.X_train, ds.y_train).history
+    assert h.hists.capacity == 512
+    used = sum(log.capacity * log.nbytes / len(log.steps_buf) for log in (h.scalars, h.hists, h.evals))
+    assert 64 * 2**20 - used - (8 * h.n_params + 8) < h.snapshots.capacity * (8 * h.n_params + 8) <= 64 * 2**20 - used

@@ -7,8 +7,10 @@ Four logs, each a :class:`ThinningLog` with its share of one memory budget (64 M
   optimizer received it: data gradient + l2·W, after clipping), plus the update/weight ratio
   ‖W_l(t) − W_l(t−1)‖/‖W_l(t−1)‖ of the update actually applied (optimizer and L1 proximal step
   together; healthy near 1e-3), and the norms of the biases and their gradient;
-- ``hists``: every step, ``bins`` equal-width bins of W_l and of its gradient between that step's
-  min and max (the range is stored with the counts);
+- ``hists``: ``bins`` equal-width bins of W_l and of its gradient between that step's min and max
+  (the range is stored with the counts), at most ``HIST_ROWS`` = 512 rows (about what a chart can
+  show; the snapshots get the rest of its share): counted only at the steps this log keeps (every
+  step until it first thins, then every ``stride``-th), each exactly;
 - ``snapshots``: full float32 copies of all parameters and their gradients (a trainer stops a run
   before any value passes ±1e30, so none reads ∞);
 - ``evals``: train and test loss and metric at evaluation steps (on at most 5 000 rows of each set:
@@ -22,7 +24,8 @@ Each log thins on its own, so each has its own step axis: ``History.scalar_steps
 
 Recording is cheap because it is deferred: a step only copies the parameters and gradients into
 a block buffer; when the block is full (or anything is read) the statistics of the whole block
-are computed at once, vectorised over steps and layers.
+are computed at once, vectorised over steps and layers; histograms and snapshots are computed and
+copied only for the rows their logs keep (``ThinningLog.due``: a slice of the block).
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ GRAD_STATS = ("g_norm", "g_mean", "g_std", "g_min", "g_max")
 LAYER_STATS = WEIGHT_STATS + GRAD_STATS + ("update_ratio", "b_norm", "gb_norm")
 GLOBAL_STATS = ("lr", "batch_loss", "penalty", "grad_norm")
 EVAL_STATS = ("train_loss", "test_loss", "train_metric", "test_metric")
-# Shares of the memory budget per log; snapshots take the rest.
+# Shares of the memory budget per log; snapshots take the rest (what the histogram log leaves too).
 SHARES = {"scalars": 1 / 8, "hists": 1 / 8, "evals": 1 / 64}
+BLOCK_BYTES = 4 * 2**20  # the pending block of raw parameters and gradients (at most 256 steps)
+HIST_ROWS = 512  # histogram rows kept at most: a distribution chart is a few hundred pixels wide
 
 
 class ThinningLog:
@@ -62,23 +67,42 @@ class ThinningLog:
             return count % self.stride == 0
         return True
 
+    def due(self, k):
+        """Which of the next ``k`` offers this log keeps, after any thinning they cause: a slice of them."""
+        stride = self._stride_after(k)
+        return slice((-self._count) % stride, k, stride)
+
     def extend(self, steps, **rows):
         """Offer ``len(steps)`` rows at once (arrays with one row per step); stores the ones due."""
-        k = len(steps)
-        due = np.flatnonzero((self._count + np.arange(k)) % self.stride == 0)
-        if self.n + len(due) > self.capacity:  # thinning happens inside this block: go row by row
-            for i in range(k):
-                if self.offer():
-                    self.append(steps[i], **{name: r[i] for name, r in rows.items()})
-            return
+        due = self.due(len(steps))
+        self.extend_due(len(steps), steps[due], **{name: r[due] for name, r in rows.items()})
+
+    def extend_due(self, k, steps, **rows):
+        """Offer ``k`` rows at once, given only the ones ``due(k)`` names (steps and rows in that order).
+
+        The log holds the offers 0, stride, 2·stride, …: thinning first and then appending keeps the
+        same rows as offering the k rows one at a time."""
+        stride = self._stride_after(k)
+        while self.stride < stride:
+            self._thin()
         self._count += k
-        while self.n + len(due) > len(self.steps_buf):
-            self._grow()
-        end = self.n + len(due)
-        self.steps_buf[self.n : end] = np.asarray(steps)[due]
+        end = self.n + len(steps)
+        if end > len(self.steps_buf):
+            self._grow(end)
+        self.steps_buf[self.n : end] = steps
         for name, r in rows.items():
-            self.data[name][self.n : end] = r[due]
+            self.data[name][self.n : end] = r
         self.n = end
+
+    def _stride_after(self, k):
+        """The stride after ``k`` more offers: each offer due when the log is full thins it first."""
+        n, stride, count, end = self.n, self.stride, self._count, self._count + k
+        while True:
+            first = -(-count // stride) * stride  # the next offer due
+            if n + len(range(first, end, stride)) <= self.capacity:
+                return stride
+            count = first + (self.capacity - n) * stride  # the due offer that finds the log full
+            n, stride = (self.capacity + 1) // 2, 2 * stride
 
     def truncate(self, step, count=None):
         """Forget the rows after ``step``. ``count``: offers made up to ``step`` (a log offered one row per
@@ -115,8 +139,9 @@ class ThinningLog:
         self.n = kept
         self.stride *= 2
 
-    def _grow(self):
-        rows = min(self.capacity, 2 * len(self.steps_buf))
+    def _grow(self, rows=0):
+        """Room for at least ``rows`` rows (doubling, at most ``capacity``)."""
+        rows = min(self.capacity, max(rows, 2 * len(self.steps_buf)))
         self.steps_buf = np.resize(self.steps_buf, rows)
         self.data = {name: _resized(a, rows) for name, a in self.data.items()}
 
@@ -127,28 +152,33 @@ def _resized(a, rows):
     return out
 
 
-def layer_stats(x, offsets, near_zero=1e-3, counts=True):
+def layer_stats(x, offsets, near_zero=1e-3, counts=True, moments=True):
     """Per-segment statistics along the last axis of x, segment l = x[..., offsets[l]:offsets[l+1]].
 
-    Returns a dict of (..., L) arrays: norm ‖x_l‖₂, mean, std, min, max and (with ``counts``) the
-    share |x| < near_zero and the share x == 0. One vectorised pass per statistic for all layers
-    (``np.ufunc.reduceat``).
+    Returns a dict of (..., L) arrays: min, max, (with ``moments``) norm ‖x_l‖₂, mean and std and (with
+    ``counts``) the share |x| < near_zero and the share x == 0. One vectorised pass per statistic for all
+    layers (``np.ufunc.reduceat``).
     """
     starts = offsets[:-1]
     sizes = np.diff(offsets).astype(float)
-    squares = np.add.reduceat(x * x, starts, axis=-1)
-    mean = np.add.reduceat(x, starts, axis=-1) / sizes
-    stats = {
-        "norm": np.sqrt(squares),
-        "mean": mean,
-        "std": np.sqrt(np.maximum(squares / sizes - mean * mean, 0.0)),
-        "min": np.minimum.reduceat(x, starts, axis=-1),
-        "max": np.maximum.reduceat(x, starts, axis=-1),
-    }
+    stats = {"min": np.minimum.reduceat(x, starts, axis=-1), "max": np.maximum.reduceat(x, starts, axis=-1)}
+    if moments:
+        squares = segment_dots(x, x, offsets)
+        mean = np.add.reduceat(x, starts, axis=-1) / sizes
+        stats["norm"] = np.sqrt(squares)
+        stats["mean"] = mean
+        stats["std"] = np.sqrt(np.maximum(squares / sizes - mean * mean, 0.0))
     if counts:
-        stats["near_zero"] = np.add.reduceat(np.abs(x) < near_zero, starts, axis=-1, dtype=np.int64) / sizes
-        stats["zero"] = np.add.reduceat(x == 0.0, starts, axis=-1, dtype=np.int64) / sizes
+        for name, mask in (("near_zero", np.abs(x) < near_zero), ("zero", x == 0.0)):
+            # bytes summed into int32 (≤ 2³¹ weights a layer): much faster than bools into int64
+            stats[name] = np.add.reduceat(mask.view(np.uint8), starts, axis=-1, dtype=np.int32) / sizes
     return stats
+
+
+def segment_dots(x, y, offsets):
+    """(..., L) dot products x_l·y_l of the segments along the last axis: one pass, no temporary."""
+    dots = [np.vecdot(x[..., a:b], y[..., a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    return np.stack(dots, axis=-1)
 
 
 def segment_histograms(x, offsets, lo, hi, bins):
@@ -200,22 +230,21 @@ class History:
         L = len(self.weight_shapes)
         self.columns = list(GLOBAL_STATS) + [f"{stat}_{l}" for stat in LAYER_STATS for l in range(L)]
         budget = budget_mb * 2**20
-        self.scalars = ThinningLog(
-            budget * SHARES["scalars"] // (8 * len(self.columns) + 8), {"values": ((len(self.columns),), np.float64)}
-        )
+        scalar_row, eval_row = 8 * len(self.columns) + 8, 8 * len(EVAL_STATS) + 8
+        hist_row, snapshot_row = 2 * L * (4 * bins + 16) + 8, 8 * self.n_params + 8
+        scalar_fields = {"values": ((len(self.columns),), np.float64)}
+        self.scalars = ThinningLog(budget * SHARES["scalars"] // scalar_row, scalar_fields)
         hist_fields = {"w_counts": ((L, bins), np.int32), "w_range": ((L, 2), np.float64)}
         hist_fields |= {"g_counts": ((L, bins), np.int32), "g_range": ((L, 2), np.float64)}
-        self.hists = ThinningLog(budget * SHARES["hists"] // (2 * L * (4 * bins + 16) + 8), hist_fields)
-        self.evals = ThinningLog(
-            budget * SHARES["evals"] // (8 * len(EVAL_STATS) + 8), {"values": ((len(EVAL_STATS),), np.float64)}
-        )
-        snapshot_row = 8 * self.n_params + 8
+        self.hists = ThinningLog(min(budget * SHARES["hists"] // hist_row, HIST_ROWS), hist_fields)
+        self.evals = ThinningLog(budget * SHARES["evals"] // eval_row, {"values": ((len(EVAL_STATS),), np.float64)})
+        logs = ((self.scalars, scalar_row), (self.hists, hist_row), (self.evals, eval_row))
         self.snapshots = ThinningLog(
-            budget * (1 - sum(SHARES.values())) // snapshot_row,
+            (budget - sum(log.capacity * row for log, row in logs)) // snapshot_row,
             {"params": ((self.n_params,), np.float32), "grads": ((self.n_params,), np.float32)},
         )
-        # The pending block: raw float64 copies of recent steps, at most ~4 MB and 256 steps.
-        block = int(np.clip(4 * 2**20 // (16 * self.n_params + 1), 1, 256))
+        # The pending block: raw float64 copies of recent steps.
+        block = int(np.clip(BLOCK_BYTES // (16 * self.n_params + 1), 1, 256))
         self._params = np.empty((block, self.n_params))
         self._grads = np.empty((block, self.n_params))
         self._globals = np.empty((block, len(GLOBAL_STATS)))
@@ -271,8 +300,10 @@ class History:
         w = layer_stats(W, self.offsets, self.near_zero)
         g = layer_stats(gW, self.offsets, counts=False)
         # ‖W(t) − W(t−1)‖ / ‖W(t−1)‖, the first row against the last row of the previous block
-        first = W[:1] - (np.nan if self._last_weights is None else self._last_weights)
-        delta = np.sqrt(np.add.reduceat(np.concatenate([first, np.diff(W, axis=0)]) ** 2, self.offsets[:-1], axis=1))
+        dW = np.empty_like(W)
+        np.subtract(W[0], np.nan if self._last_weights is None else self._last_weights, out=dW[0])
+        np.subtract(W[1:], W[:-1], out=dW[1:])
+        delta = np.sqrt(segment_dots(dW, dW, self.offsets))
         prev_norm = np.concatenate([[self._last_norms], w["norm"][:-1]])
         with np.errstate(divide="ignore", invalid="ignore"):
             update_ratio = np.where(prev_norm > 0, delta / prev_norm, np.nan)
@@ -280,18 +311,22 @@ class History:
         values += [w[name[2:]] for name in WEIGHT_STATS] + [g[name[2:]] for name in GRAD_STATS]
         values += [update_ratio, self._bias_norms(P), self._bias_norms(G)]
         self.scalars.extend(steps, values=np.concatenate(values, axis=1))
-        w_range = np.stack([w["min"], w["max"]], axis=2)  # (k, L, 2)
-        g_range = np.stack([g["min"], g["max"]], axis=2)
-        self.hists.extend(
-            steps,
-            w_counts=segment_histograms(W, self.offsets, w["min"], w["max"], self.bins),
-            w_range=w_range,
-            g_counts=segment_histograms(gW, self.offsets, g["min"], g["max"], self.bins),
-            g_range=g_range,
-        )
+        self._extend_hists(steps, W, gW)
         self.snapshots.extend(steps, params=P, grads=G)  # float32: beyond 3.4e38 is stored as inf
         self._last_weights, self._last_norms = W[-1].copy(), w["norm"][-1]
         self._pending = 0
+
+    def _extend_hists(self, steps, W, gW):
+        """Histograms of the block rows the histogram log keeps, and only of those."""
+        due = self.hists.due(len(steps))
+        if due.start >= len(steps):  # none of these steps is kept: count the offers, skip the work
+            return self.hists.extend_due(len(steps), steps[due])
+        rows = {}
+        for which, X in (("w", W[due]), ("g", gW[due])):
+            ends = layer_stats(X, self.offsets, counts=False, moments=False)
+            rows[f"{which}_counts"] = segment_histograms(X, self.offsets, ends["min"], ends["max"], self.bins)
+            rows[f"{which}_range"] = np.stack([ends["min"], ends["max"]], axis=2)  # (rows, L, 2)
+        self.hists.extend_due(len(steps), steps[due], **rows)
 
     def _bias_norms(self, flat_rows):
         b = flat_rows[:, self.n_weights : self.n_weights + self.bias_offsets[-1]]
