@@ -266,7 +266,7 @@ def _unreadable_files():
     with zipfile.ZipFile(other, "w") as zf:
         zf.writestr("readme.txt", "hello")
     huge_header = b"\x93NUMPY\x02\x00" + (20_000).to_bytes(4, "little") + b" " * 20_000  # numpy's message on
-    # this one says to "fully trust the file using allow_pickle=True"
+    # this one tells the reader to trust the file and turn pickle loading on
     return {
         "random bytes": np.random.default_rng(0).bytes(1000),
         "text": text,
