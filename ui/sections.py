@@ -40,7 +40,9 @@ def metrics_row(trainer):
 
 
 def live_charts(trainer, ds, view, layer, chart, prefix="", static_graph=False):
-    """Loss and predictions; the network and the chosen layer's weights (what Play redraws every frame)."""
+    """Loss and predictions; the network and the chosen layer's weights (what Play redraws every frame).
+    ``static_graph`` (while playing: the charts are static pictures) leaves out the per-edge and per-cell
+    hover data nobody can reach."""
     if not view.live:
         st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")
     mark = None if view.live else view.step
@@ -53,7 +55,8 @@ def live_charts(trainer, ds, view, layer, chart, prefix="", static_graph=False):
     )
     left.plotly_chart(graph, key=f"{prefix}graph", **chart)
     rows = ds.feature_names if layer == 0 else None
-    heatmap = figures.matrix_heatmap(view.weights[layer], f"W{layer + 1} at step {view.step:,}", row_labels=rows)
+    title = f"W{layer + 1} at step {view.step:,}"
+    heatmap = figures.matrix_heatmap(view.weights[layer], title, row_labels=rows, hover=not static_graph)
     right.plotly_chart(heatmap, key=f"{prefix}w_heat", **chart)
 
 

@@ -38,7 +38,14 @@ def is_pooled(M, max_side=MAX_HEATMAP_SIDE):
 
 
 def matrix_heatmap(
-    M, title, row_name="input", col_name="unit", row_labels=None, max_side=MAX_HEATMAP_SIDE, width=CHART_WIDTH
+    M,
+    title,
+    row_name="input",
+    col_name="unit",
+    row_labels=None,
+    max_side=MAX_HEATMAP_SIDE,
+    width=CHART_WIDTH,
+    hover=True,
 ):
     """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero.
 
@@ -49,7 +56,8 @@ def matrix_heatmap(
     diverging run) saturate the colour scale, which then reads 5k, 2M or 1×10¹⁵⁴; NaN cells are black
     and counted in the title. Tick labels are spaced for a chart ``width`` pixels wide: every column
     while they fit, else every 2nd, 5th, 10th…; long row names are shortened on the axis (the hover
-    has them whole).
+    has them whole). ``hover=False`` leaves out the hover text and its per-cell data (for a static
+    picture while playing: on a pooled 64×64 matrix that is ~140 kB of the ~145 kB the figure sends).
     """
     M = np.asarray(M, dtype=float)
     with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in a block mean is NaN
@@ -78,6 +86,8 @@ def matrix_heatmap(
     # one digit); plotly's own choice puts five there, on top of each other
     short_bar = {"tickmode": "array", "tickvals": _end_ticks(zmax)} if height - 125 < 120 else {}
     customdata, hover_row, hover_col = [], "%{y}", "%{x}"
+    if not hover:
+        row_text = col_text = None
     if row_text is not None:
         customdata.append(np.repeat(row_text[:, None], cols, axis=1))
         hover_row = "%{customdata[0]}"
@@ -86,7 +96,7 @@ def matrix_heatmap(
         hover_col = f"%{{customdata[{len(customdata) - 1}]}}"
     ticks, value_format = scale_format(zmax)
     finite = np.isfinite(pooled)
-    if finite.all():
+    if finite.all() or not hover:
         value = f"%{{z:{value_format}}}"
     else:  # the hover says NaN or ∞ where the cell has a stand-in value
         customdata.append(np.vectorize(lambda v: number(v, 4), otypes=[object])(pooled))
@@ -104,7 +114,10 @@ def matrix_heatmap(
             zmid=0,
             colorscale=DIVERGING,
             customdata=np.dstack(customdata) if customdata else None,
-            hovertemplate=f"{row_name} {hover_row} → {col_name} {hover_col}<br>{value}<extra></extra>",
+            hovertemplate=(
+                f"{row_name} {hover_row} → {col_name} {hover_col}<br>{value}<extra></extra>" if hover else None
+            ),
+            hoverinfo=None if hover else "skip",
             colorbar={"thickness": 10, "xpad": 6, **ticks, **short_bar},
         )
     )
