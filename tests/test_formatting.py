@@ -60,3 +60,10 @@ def test_compact_for_a_metric_card_drops_digits_to_fit():
     assert compact(0.8393123, max_chars=6) == "0.8393" and compact(2.5, signed=True, max_chars=6) == "+2.500"
     values = [s * m * 10.0**e for s in (1, -1) for m in (1.0, 9.99, 5.5) for e in range(-99, 99)]
     assert max(len(compact(v, max_chars=6)) for v in values) <= 6
+
+
+def test_typed_reads_like_a_setting_and_brief_like_a_note():
+    from weightviz.formatting import brief, typed
+
+    assert [typed(v) for v in (10.0, 0.003, 1e-05, 1e7)] == ["10", "0.003", "1e-05", "1e+07"]
+    assert [brief(v) for v in (10111.909, 0.12345, 4.82e6, float("nan"))] == ["10112", "0.123", "4.82e+06", "NaN"]

@@ -13,8 +13,9 @@ import numbers
 from dataclasses import asdict, dataclass
 
 from . import datasets
+from .formatting import typed
 from .model import MLP
-from .trainer import Trainer, short
+from .trainer import Trainer
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 512
@@ -128,9 +129,9 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
         raise ValueError("batch norm normalises over a batch: use a batch size of at least 2")
     steps = config.schedule_steps
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= MAX_SCHEDULE_STEPS:
-        shown = short(steps) if isinstance(steps, numbers.Real) else repr(steps)
+        shown = typed(steps) if isinstance(steps, numbers.Real) else repr(steps)
         raise ValueError(
-            f"the schedule's length must be a whole number of steps from 1 to {short(MAX_SCHEDULE_STEPS)}, got {shown}"
+            f"the schedule's length must be a whole number of steps from 1 to {typed(MAX_SCHEDULE_STEPS)}, got {shown}"
         )
     if config.schedule not in SCHEDULE_LENGTH:
         raise ValueError(f"unknown schedule {config.schedule!r}; choose one of {', '.join(SCHEDULE_LENGTH)}")

@@ -34,6 +34,20 @@ def number(x, digits=4, signed=False):
     return f"{x:{sign}.{digits}f}"
 
 
+def typed(x):
+    """A setting as a person would type it: :func:`number` without trailing zeros (``10``, ``0.003``, ``1e-05``)."""
+    mantissa, e, exponent = number(x, 6).partition("e")
+    return (mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa) + e + exponent
+
+
+def brief(x):
+    """About three significant digits, for notes on a chart: ``10112``, ``0.123``, ``4.82e+06``, ``NaN``."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0 or not SMALL <= abs(x) < LARGE:
+        return number(x, 3)
+    return number(x, max(0, 2 - math.floor(math.log10(abs(x)))))
+
+
 def factor(x):
     """A growth factor: ``"3.2×"``, ``"1,234×"``, ``"4.5e+12×"``."""
     x = float(x)

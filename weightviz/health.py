@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .formatting import factor, number
+from .formatting import factor, number, typed
 
 LIMIT = 1e30  # |loss|, ‖gradient‖ or |weight| beyond this is a divergence (float32 holds up to 3.4e38)
 STALLED = 1e-6  # a scheduled learning rate at or below this share of the base rate has stopped training
@@ -127,7 +127,7 @@ class Diverged:
         if math.isnan(self.value):
             event = f"{subject} became NaN"
         else:
-            event = f"{subject} reached {number(self.value)}, beyond the ±{short(LIMIT)} that can be recorded and drawn"
+            event = f"{subject} reached {number(self.value)}, beyond the ±{typed(LIMIT)} that can be recorded and drawn"
         kept = self.step - 1
         if self.healthy_step is None or self.healthy_step >= kept:
             advice = "lower the learning rate to go on from them, or reset."
@@ -137,7 +137,7 @@ class Diverged:
                 "still healthy, and go on from there (the steps after it are dropped), or reset."
             )
         return (
-            f"Training diverged at step {self.step}: {event} (learning rate {short(self.scheduled_lr)}). "
+            f"Training diverged at step {self.step}: {event} (learning rate {typed(self.scheduled_lr)}). "
             f"The weights after step {kept} and the whole history are kept; {advice}"
         )
 
@@ -150,7 +150,7 @@ def exploding_message(monitor, lr, healthy_step):
     smoothed = "" if monitor.window == 1 else f" (averaged over the last ~{monitor.window} steps)"
     return (
         f"The loss{smoothed} is {factor(monitor.growth)} its best and still growing: the learning rate "
-        f"({short(lr)}) is too high for this model, and training will diverge. "
+        f"({typed(lr)}) is too high for this model, and training will diverge. "
         f"Lower it, go back to step {healthy_step} (the last one whose loss was still healthy), or reset."
     )
 
@@ -169,13 +169,7 @@ def schedule_notice(name, lr_at, lr, t):
         now = f"ended at step {lo}: the learning rate is now 0, so the weights no longer change"
     else:
         now = (
-            f"has brought the learning rate under a millionth of {short(lr)} from step {lo} on (it is now "
+            f"has brought the learning rate under a millionth of {typed(lr)} from step {lo} on (it is now "
             f"{number(rate)}), so the weights barely change"
         )
     return f"The {name} schedule {now}. Choose a longer schedule or another one (a new run), or reset."
-
-
-def short(x):
-    """``formatting.number`` without trailing zeros, for settings people typed: 10, 0.003, 1e-05."""
-    mantissa, e, exponent = number(x, 6).partition("e")
-    return (mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa) + e + exponent

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .health import short
+from .formatting import typed
 
 
 class SGD:
@@ -175,7 +175,7 @@ def schedule(name, **options):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"the {name} schedule's {option} must be {must_be}, got {value!r}")
         if not (math.isfinite(value) and allowed(value)):
-            raise ValueError(f"the {name} schedule's {option} must be {must_be}, got {short(value)}")
+            raise ValueError(f"the {name} schedule's {option} must be {must_be}, got {typed(value)}")
     return lambda lr0, t: fn(lr0, t, **options)
 
 

@@ -41,11 +41,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import health, optimizers, regularizers
-from .formatting import number
-from .health import EXPLODING, LIMIT, Diverged, short
+from .formatting import number, typed
+from .health import EXPLODING, LIMIT, Diverged
 from .history import History
 
-__all__ = ["Trainer", "StepResult", "View", "Diverged", "EXPLODING", "LIMIT", "EVAL_ROWS", "short"]
+__all__ = ["Trainer", "StepResult", "View", "Diverged", "EXPLODING", "LIMIT", "EVAL_ROWS"]
 
 EVAL_ROWS = 5_000  # train and test loss are measured on a fixed sample of this many rows of a larger set
 
@@ -130,7 +130,7 @@ class Trainer:
         self.X_test, self.y_test = _check_data(model, X_test, y_test, "test") if has_test else (None, None)
         _check_rate(lr)
         if l1 < 0 or l2 < 0:
-            raise ValueError(f"penalty strengths must be ≥ 0, got l1={short(l1)}, l2={short(l2)}")
+            raise ValueError(f"penalty strengths must be ≥ 0, got l1={typed(l1)}, l2={typed(l2)}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.optimizer_name, self.optimizer_options = optimizer, dict(optimizer_options or {})
@@ -448,7 +448,7 @@ def _check_rate(lr):
     if not isinstance(lr, numbers.Real) or isinstance(lr, bool):
         raise ValueError(f"the learning rate must be a positive number, got {lr!r}")
     if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"the learning rate must be a positive number, got {short(lr)}")
+        raise ValueError(f"the learning rate must be a positive number, got {typed(lr)}")
 
 
 def _extreme(x):

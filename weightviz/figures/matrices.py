@@ -7,7 +7,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ..formatting import number
+from ..formatting import brief, number
 from ..summaries import pool_matrix, shared_histograms
 from .style import (
     CHART_WIDTH,
@@ -21,7 +21,6 @@ from .style import (
     fits,
     layout,
     scale_format,
-    short,
     symmetric_range,
     text_width,
 )
@@ -123,7 +122,7 @@ def matrix_heatmap(
     )
     odd = []
     if big > zmax:
-        notes.append(f"colours stop at ±{short(zmax)}; largest {short(big)}")
+        notes.append(f"colours stop at ±{brief(zmax)}; largest {brief(big)}")
     n_inf, n_nan = int(np.isinf(M).sum()), int(np.isnan(M).sum())
     if n_inf:
         odd.append(f"{n_inf:,} infinite (saturated)")

@@ -8,8 +8,6 @@ import re
 
 import numpy as np
 
-from ..formatting import LARGE, SMALL, number
-
 TRAIN_COLOR, TEST_COLOR, BATCH_COLOR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
 INIT_COLOR = "rgba(120,120,120,0.45)"
 DIVERGING = "RdBu"  # negative red, positive blue, zero white
@@ -71,14 +69,6 @@ def wrap(parts, separator=", ", size=NOTE_SIZE, room=TITLE_ROOM):
         else:
             lines.append(part)
     return "<br>".join(lines)
-
-
-def short(x):
-    """A number in about three significant digits for notes: ``10112``, ``0.123``, ``4.82e+06``, ``NaN``."""
-    x = float(x)
-    if not math.isfinite(x) or x == 0 or not SMALL <= abs(x) < LARGE:
-        return number(x, 3)
-    return number(x, max(0, 2 - math.floor(math.log10(abs(x)))))
 
 
 def label(name):
