@@ -71,7 +71,7 @@ if path is not None and len(path) > 1:
     steps = t.step_count
     right.caption(
         f"{steps:,} step{'s' if steps != 1 else ''}: now w = {number(path[-1, 0], 3)}, "
-        f"b = {number(path[-1, 1], 3)} (least squares: w = {best[0]:.3f}, b = {best[1]:.3f})."
+        f"b = {number(path[-1, 1], 3)} (least squares: w = {number(best[0], 3)}, b = {number(best[1], 3)})."
     )
 
 st.subheader("Go further")

@@ -603,3 +603,17 @@ def test_home_descends_by_full_batch_gradient_steps_from_the_sliders_point():
         expected.append(expected[-1] - 0.1 * np.array([2 * np.mean(error * x), 2 * np.mean(error)]))
     drawn = [np.frombuffer(base64.b64decode(path[c]["bdata"]), path[c]["dtype"]) for c in "xy"]  # plotly's typed arrays
     np.testing.assert_allclose(np.c_[drawn[0], drawn[1]], expected, rtol=1e-6)  # (float32 snapshots)
+
+
+def test_csv_upload_is_hashed_once_not_on_every_rerun(monkeypatch):
+    """The content hash of an upload (up to 50 MB, ~60 ms) is computed when it arrives, not on each rerun."""
+    import hashlib
+
+    from ui import controls
+
+    at = upload_csv(open_train(), FLOWERS.encode())
+    calls = []
+    monkeypatch.setattr(controls.hashlib, "sha1", lambda data: calls.append(1) or hashlib.sha1(data))
+    at.button(key="step1").click().run()
+    at.button(key="step1").click().run()
+    assert calls == [] and step_metric(at) == "2" and not at.exception

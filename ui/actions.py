@@ -68,7 +68,7 @@ def show_messages(trainer, notes=(), rewind_key=KEYS.rewind):
     messages = [*notes, trainer.warning() if trainer is not None else None]
     for message in filter(None, messages):  # messages quote user-supplied names: shown as plain text
         st.warning(plain(message), icon=":material/warning:")
-    if trainer is not None and (trainer.diverged is not None or trainer.monitor.exploding):
+    if trainer is not None and trainer.in_trouble():
         step = trainer.healthy_step()
         st.button(
             f"Go back to step {step:,}",

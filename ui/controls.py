@@ -9,6 +9,7 @@ import inspect
 import streamlit as st
 
 from weightviz import activations, datasets, experiment, initializers, optimizers
+from weightviz.formatting import typed
 
 from . import state
 from .text import plain
@@ -76,20 +77,29 @@ def csv_controls(keys=state.TRAIN_RUN_KEYS):
 
 
 def _csv_table(upload):
-    """(file id, compact DataFrame) of an upload, read once per file; None after showing why it cannot be read."""
+    """(file id, compact DataFrame) of an upload, read once per file; None after showing why it cannot be read.
+
+    The file id is a hash of the content (the same file uploaded again keeps its column choice); it is
+    computed once per upload, not on every rerun (a 50 MB file takes ~60 ms to hash).
+    """
+    table = state.CSV_TABLE.get()
+    upload_id = getattr(upload, "file_id", None)
+    if table is not None and upload_id is not None and table[2] == upload_id:
+        return table[:2]
     data = upload.getvalue()
     file_id = hashlib.sha1(data).hexdigest()[:12]
-    table = state.CSV_TABLE.get()
     if table is None or table[0] != file_id:
         for slot in (state.CSV_TABLE, state.CSV_DATASET):  # the last file's data goes before the next is read
             slot.clear()
         try:
-            table = (file_id, datasets.compact_table(datasets.read_csv(data)))
+            table = (file_id, datasets.compact_table(datasets.read_csv(data)), upload_id)
         except datasets.CSVError as e:
             st.error(plain(f"{upload.name}: {e}"))
             return None
         state.CSV_TABLE.set(table)
-    return table
+    elif table[2] != upload_id:  # the same content uploaded again
+        table = state.CSV_TABLE.set((*table[:2], upload_id))
+    return table[:2]
 
 
 def _csv_columns(file_id, df, keys):
@@ -152,7 +162,7 @@ def training_controls(config, keys=state.TRAIN_RUN_KEYS):
     """Optimizer, learning rate, schedule, batch size, L1, L2, seed. Returns a dict of Config fields."""
     fields = {"optimizer": _select("Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer)}
     seed_widget(keys.lr, _nearest(LEARNING_RATES, config.lr))
-    fields["lr"] = st.select_slider("Learning rate", LEARNING_RATES, key=keys.lr, format_func=lambda v: f"{v:g}")
+    fields["lr"] = st.select_slider("Learning rate", LEARNING_RATES, key=keys.lr, format_func=typed)
     fields["schedule"] = _select("Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule)
     if fields["schedule"] != "constant":
         seed_widget(keys.schedule_steps, str(config.schedule_steps))
@@ -168,9 +178,9 @@ def training_controls(config, keys=state.TRAIN_RUN_KEYS):
         "Batch size", BATCH_SIZES, key=keys.batch, help="Larger than the training set means full-batch descent."
     )
     seed_widget(keys.l1, _nearest(PENALTIES, config.l1))
-    fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key=keys.l1, format_func=lambda v: f"{v:g}")
+    fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key=keys.l1, format_func=typed)
     seed_widget(keys.l2, _nearest(PENALTIES, config.l2))
-    fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key=keys.l2, format_func=lambda v: f"{v:g}")
+    fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key=keys.l2, format_func=typed)
     seed_widget(keys.seed, str(config.seed))
     text = st.text_input("Seed", key=keys.seed, help="The same seed gives the same data, weights and batches")
     fields["seed"] = whole_number(text, 0, experiment.MAX_SEED, "seed", config.seed)

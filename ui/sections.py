@@ -9,7 +9,7 @@ from math import nan
 import streamlit as st
 
 from weightviz import figures
-from weightviz.formatting import compact
+from weightviz.formatting import compact, typed
 
 from . import actions, controls, state
 
@@ -34,7 +34,7 @@ def metrics_row(trainer):
     cols[1].metric("Train loss", compact(scores.get("train_loss", nan), max_chars=CARD))
     cols[2].metric("Test loss", compact(scores.get("test_loss", nan), max_chars=CARD))
     cols[3].metric(f"Test {metric}", compact(scores.get("test_metric", nan), max_chars=CARD))
-    cols[4].metric("Learning rate", f"{trainer.lr_at(trainer.lr, trainer.step_count):.3g}")
+    cols[4].metric("Learning rate", typed(trainer.lr_at(trainer.lr, trainer.step_count)))
     if note := trainer.eval_note():
         st.caption(note)
 

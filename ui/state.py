@@ -105,7 +105,7 @@ TRAIN_KEYS = Keys(
     ),
 )
 TRAIN_RUN = Slot("train", "run")  # runs.Run: configuration, dataset, trainer, problems
-CSV_TABLE = Slot("train", "csv_table")  # (file id, compact DataFrame) of the last upload
+CSV_TABLE = Slot("train", "csv_table")  # (content id, compact DataFrame, upload id) of the last upload
 CSV_DATASET = Slot("train", "csv_dataset")  # the Dataset made from it for the chosen columns
 CSV_CHOICE = Slot("train", "csv_choice")  # (file id, target, features) last chosen
 

@@ -347,7 +347,7 @@ class Trainer:
         if index < 0 or kept[index] <= best.step:
             return best
         params = self.history.snapshot_params(index)
-        grads = np.nan_to_num(self.history.snapshots["grads"][index].astype(np.float64), nan=0.0)
+        grads = np.nan_to_num(self.history.snapshot_grads(index), nan=0.0)
         return _State(int(kept[index]), params, grads, best.bn_stats)
 
     def _initial(self):
@@ -407,6 +407,10 @@ class Trainer:
         """g = ŝ/b: the smoothed loss over the best smoothed loss since the start or the last rewind (≥ 1;
         None before the first step). Over ``EXPLODING`` and still growing, the loss is blowing up."""
         return self.monitor.growth
+
+    def in_trouble(self):
+        """Diverged, or the loss is blowing up: the moments a page offers to go back to ``healthy_step()``."""
+        return self.diverged is not None or self.monitor.exploding
 
     def warning(self):
         """A sentence for a learner when training goes wrong (None when all is well), the first that applies:
