@@ -351,3 +351,55 @@ def test_network_graph_and_heatmap_read_the_same_way_round(context, server):
     heatmap = next(d for d in drawn if "W1 at step" in (d["title"] or ""))
     assert heatmap["yReversed"] and heatmap["yTicks"] == ["x1", "x2"]  # row 1 (x1) on top
     shot(pg, "train-graph-and-heatmap")
+
+
+LIVE_CHARTS = """() => [...document.querySelectorAll('[data-testid="wvLivePlot"]')].map((plot) => {
+  plot.wvSeen = (plot.wvSeen || 0) + 1;  // survives only if the element is kept from frame to frame
+  const title = plot.querySelector('.gtitle');
+  return {
+    seen: plot.wvSeen,
+    drawn: !!plot.querySelector('.main-svg'),
+    width: plot.getBoundingClientRect().width,
+    title: title ? title.textContent : '',
+    font: title ? title.style.fontFamily : '',
+    bold: !!plot.querySelector('.gtitle [style*="bold"]'),
+  };
+})"""
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_playing_updates_the_four_live_charts_in_place_themed_like_the_others(browser, server, width):
+    """Issue 8: each Play frame used to throw the live charts away and draw them anew (st.plotly_chart gives
+    a changed figure a new element). They are now kept and updated by Plotly.react, with the theme of
+    Streamlit's own charts (font, bold titles), and filled their column at either width."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        pg = open_page(ctx, server, "train")
+        paused_font = pg.evaluate(
+            "() => document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle').style.fontFamily"
+        )
+        toggle(pg, "Play")
+        pg.wait_for_function("() => document.querySelectorAll('[data-testid=\"wvLivePlot\"] .main-svg').length >= 4")
+        first = pg.evaluate(LIVE_CHARTS)
+        start = step_count(pg)
+        pg.wait_for_function(
+            f"() => parseInt(document.querySelector('[data-testid=\"stMetricValue\"]').innerText.replace(',', '')) >= {start + 30}",
+            timeout=30_000,
+        )
+        later = pg.evaluate(LIVE_CHARTS)
+        shot(pg, f"train-playing-{width}px")
+        toggle(pg, "Play")
+        wait_until_idle(pg)
+        assert len(first) == len(later) == 4 and all(c["drawn"] for c in later)
+        assert [c["seen"] for c in later] == [2, 2, 2, 2]  # the same elements, updated
+        assert later[0]["title"] == "Loss" and later[3]["title"].startswith("W1 at step ")
+        drawn_steps = [int(c[3]["title"].split()[-1].replace(",", "")) for c in (first, later)]
+        assert drawn_steps[1] >= drawn_steps[0] + 20, drawn_steps  # (the charts may trail the metric a frame)
+        assert all(c["font"] == paused_font and c["bold"] for c in later), (paused_font, later)
+        columns = pg.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')].map(c => c.getBoundingClientRect().width)"
+        )
+        assert all(abs(c["width"] - max(columns)) < 30 for c in later), (later, columns)
+        assert no_exception(pg)
+    finally:
+        ctx.close()

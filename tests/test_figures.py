@@ -723,3 +723,49 @@ def test_a_heatmap_without_hover_sends_no_per_cell_hover_data(rng):
     assert without.data[0].hoverinfo == "skip"
     np.testing.assert_array_equal(with_hover.data[0].z, without.data[0].z)  # the picture is the same
     assert len(without.to_json(engine="json")) < len(with_hover.to_json(engine="json")) / 3
+
+
+def _without_template(fig):
+    spec = fig.to_plotly_json()
+    spec["layout"].pop("template", None)
+    return spec
+
+
+def test_a_draft_builds_the_figure_go_figure_would():
+    """The builders draft figures as dicts (ui speed, issue 8): every method they use writes what
+    ``go.Figure``'s method of the same name writes, magic underscores and underscored names included."""
+    from weightviz.figures.draft import Draft, heatmap, scatter
+
+    steps = np.arange(5)
+    drafted, built = Draft(), go.Figure()
+    for fig, Scatter in ((drafted, scatter), (built, go.Scatter)):
+        fig.add_trace(Scatter(x=steps, y=steps**2, mode="lines", name="loss", line={"color": "#123456", "width": 1}))
+        fig.update_layout(plot_bgcolor="#000000", legend_title={"text": "layer", "side": "left"}, xaxis_title="step")
+        fig.update_layout(legend={"orientation": "h"}, margin={"l": 10})
+        fig.update_xaxes(range=[0, 4], title_font_size=9)
+        fig.update_yaxes(type="log", exponentformat="power", minor={"dtick": "D1"})
+        fig.add_annotation(x=0.5, y=0.5, xref="paper", yref="paper", text="note", showarrow=False)
+        fig.add_vline(x=3, line={"color": "rgba(0,0,0,0.35)", "width": 1})
+    assert _without_template(drafted.figure()) == _without_template(built)
+    shaped = Draft().add_hline(y=-3, line={"dash": "dash"}, annotation_text="1e-3").figure()
+    line = go.Figure().add_hline(y=-3, line={"dash": "dash"}).layout.shapes[0]
+    assert shaped.layout.shapes[0] == line and shaped.layout.annotations[0].text == "1e-3"
+    # a trace of the wrong kind of value is refused when the figure is made, as go.Figure would
+    with pytest.raises(ValueError):
+        Draft(heatmap(z=[[1]], colorscale="not a scale")).figure()
+
+
+def test_spec_json_is_the_figure_without_plotlys_default_template(run):
+    import base64
+    import json
+
+    from weightviz.figures.draft import spec_json
+
+    fig = figures.loss_curves(run[2].history)
+    spec = json.loads(spec_json(fig))
+    assert "template" not in spec["layout"] and len(spec_json(fig)) < 0.6 * len(fig.to_json())
+    assert spec["layout"]["title"]["text"] == fig.layout.title.text
+    assert [t["name"] for t in spec["data"]] == [t.name for t in fig.data]
+    y = spec["data"][0]["y"]  # numbers travel as Plotly.js typed arrays: base64 of their bytes
+    y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.array(y)
+    np.testing.assert_allclose(y, fig.data[0].y)

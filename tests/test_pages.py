@@ -617,3 +617,30 @@ def test_csv_upload_is_hashed_once_not_on_every_rerun(monkeypatch):
     at.button(key="step1").click().run()
     at.button(key="step1").click().run()
     assert calls == [] and step_metric(at) == "2" and not at.exception
+
+
+def live_figures(at):
+    """The charts Play updates in place (ui/plots.py): component name, key and decoded figure."""
+    return [
+        (e.proto.component_name, json.loads(e.proto.bytes)) for e in at.get("bidi_component")
+    ]
+
+
+def test_while_playing_the_four_live_charts_are_updated_in_place_and_paused_they_are_interactive():
+    at = open_train()
+    paused = {title(f) for f in figures(at)}
+    set_widget(at, "w_play", True)
+    live = live_figures(at)
+    assert [name for name, _ in live] == ["weightviz_live_chart"] * 4
+    live_titles = [title(f) for _, f in live]
+    assert live_titles[0] == "Loss" and live_titles[3] == "W1 at step 5" and set(live_titles[:3]) <= paused
+    assert all("template" not in f["layout"] for _, f in live)  # the page's theme styles them
+    assert all(title(f) not in live_titles for f in figures(at))  # not drawn twice
+    heat = live[3][1]["data"][0]
+    assert "customdata" not in heat and heat["hoverinfo"] == "skip"  # a static picture: no hover data
+    ids = [e.proto.id for e in at.get("bidi_component")]
+    at.run()  # the next frame: the same elements (keyed), new data
+    assert [e.proto.id for e in at.get("bidi_component")] == ids
+    assert title(live_figures(at)[3][1]) == "W1 at step 10"
+    set_widget(at, "w_play", False)
+    assert not at.get("bidi_component") and "W1 at step 10" in {title(f) for f in figures(at)}

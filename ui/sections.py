@@ -11,7 +11,7 @@ import streamlit as st
 from weightviz import figures
 from weightviz.formatting import compact, typed
 
-from . import actions, controls, state
+from . import actions, controls, plots, state
 
 CARD = 6  # characters a metric card a fifth of the page wide shows whole at 1024 px
 KEYS = state.TRAIN_KEYS
@@ -46,18 +46,19 @@ def live_charts(trainer, ds, view, layer, chart, prefix="", static_graph=False):
     if not view.live:
         st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")
     mark = None if view.live else view.step
+    draw = {"static": static_graph, **chart}  # while playing, pictures updated in place (ui/plots.py)
     left, right = st.columns(2)
-    left.plotly_chart(figures.loss_curves(trainer.history, mark), key=f"{prefix}loss", **chart)
-    right.plotly_chart(figures.data_view(view.model, ds), key=f"{prefix}data", **chart)
+    plots.plot(left, figures.loss_curves(trainer.history, mark), f"{prefix}loss", **draw)
+    plots.plot(right, figures.data_view(view.model, ds), f"{prefix}data", **draw)
     left, right = st.columns(2)
     graph = figures.network_graph(
         view.weights, view.model.biases, ds.feature_names, ds.class_names, edge_hover=not static_graph
     )
-    left.plotly_chart(graph, key=f"{prefix}graph", **chart)
+    plots.plot(left, graph, f"{prefix}graph", **draw)
     rows = ds.feature_names if layer == 0 else None
     title = f"W{layer + 1} at step {view.step:,}"
     heatmap = figures.matrix_heatmap(view.weights[layer], title, row_labels=rows, hover=not static_graph)
-    right.plotly_chart(heatmap, key=f"{prefix}w_heat", **chart)
+    plots.plot(right, heatmap, f"{prefix}w_heat", **draw)
 
 
 def layer_detail(trainer, ds, view, layer, chart, prefix=""):

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..formatting import number
 from ..summaries import BAND_PERCENTILES, histogram_percentiles
+from .draft import Draft, scatter
 from .style import BATCH_COLOR, LAYER_COLORS, TEST_COLOR, TRAIN_COLOR, layout, log_axis, note_if_no_steps, thin
 
 R2_FLOOR = -1.0  # R² below this is drawn at it: a diverged regression reaches −1e300
@@ -22,12 +22,12 @@ BANDS_NOTE = "percentile bands: min–max, ±1.5σ, ±σ, ±0.5σ; median"
 
 def loss_curves(history, current_step=None):
     """Mini-batch loss every step (faint) and whole-set train and test loss; log y axis."""
-    fig = go.Figure()
+    fig = Draft()
     steps, batch = thin(history.scalar_steps, history.column("batch_loss"))
     left_out = _left_out(steps, batch, positive=True)
     keep = _drawable(batch, positive=True)
     fig.add_trace(
-        go.Scatter(
+        scatter(
             x=steps[keep], y=batch[keep], mode="lines", name="mini-batch loss", line={"color": BATCH_COLOR, "width": 1}
         )
     )
@@ -39,7 +39,7 @@ def loss_curves(history, current_step=None):
         drawn.append(values[keep])
         if keep.any():
             fig.add_trace(
-                go.Scatter(
+                scatter(
                     x=eval_steps[keep],
                     y=values[keep],
                     mode="lines+markers",
@@ -56,7 +56,7 @@ def loss_curves(history, current_step=None):
 
 def metric_curves(history, metric_name, current_step=None):
     """The task's metric (R² or accuracy) on the whole train and test sets; R² below −1 is drawn at −1."""
-    fig = go.Figure()
+    fig = Draft()
     left_out, lowest = 0, np.inf
     floor = R2_FLOOR if metric_name in ("R²", "R2", "r2") else -np.inf
     for name, color in (("train_metric", TRAIN_COLOR), ("test_metric", TEST_COLOR)):
@@ -67,7 +67,7 @@ def metric_curves(history, metric_name, current_step=None):
         lowest = min(lowest, values.min(initial=np.inf))
         floored = values < floor
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=steps,
                 y=np.maximum(values, floor),
                 mode="lines+markers",
@@ -93,7 +93,7 @@ def layer_norms(history, current_step=None):
     The title says which line is which; the legend has one entry per layer ("layer 1 2 3", which shows
     or hides both of its lines), so it takes one row where six entries took four.
     """
-    fig = go.Figure()
+    fig = Draft()
     steps, w_norms = history.layer_stat("w_norm")
     _, g_norms = history.layer_stat("g_norm")
     steps, w_norms, g_norms = thin(steps, w_norms, g_norms)
@@ -105,7 +105,7 @@ def layer_norms(history, current_step=None):
             keep = _drawable(values, positive=True)
             drawn.append(values[keep])
             fig.add_trace(
-                go.Scatter(
+                scatter(
                     x=steps[keep],
                     y=values[keep],
                     mode="lines" if keep.sum() > 1 else "markers",  # one point (step 0) is still seen
@@ -126,7 +126,7 @@ def layer_norms(history, current_step=None):
 
 def update_ratios(history, current_step=None):
     """log₁₀ of ‖ΔW_l‖/‖W_l‖ per layer against the rule-of-thumb line at −3 (updates ≈ 1/1000 of the weights)."""
-    fig = go.Figure()
+    fig = Draft()
     steps, ratios = history.layer_stat("update_ratio")
     steps, ratios = thin(steps, ratios)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -138,7 +138,7 @@ def update_ratios(history, current_step=None):
         if keep.any():
             lo, hi = min(lo, logs[keep, l].min()), max(hi, logs[keep, l].max())
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=steps[keep],
                 y=logs[keep, l],
                 mode="lines" if keep.sum() > 1 else "markers",
@@ -147,7 +147,7 @@ def update_ratios(history, current_step=None):
                 line={"color": LAYER_COLORS[l % len(LAYER_COLORS)]},
             )
         )
-    fig.add_hline(y=-3, line={"dash": "dash", "color": "grey"}, annotation_text="1e-3", annotation_position="top left")
+    fig.add_hline(y=-3, line={"dash": "dash", "color": "grey"}, annotation_text="1e-3")
     _mark_step(fig, current_step)
     note_if_no_steps(fig, history.scalar_steps)
     # whole powers of ten only: the values are exponents
@@ -173,14 +173,14 @@ def distribution_over_time(history, layer, which="w", current_step=None):
     left_out = int(np.sum(~keep & (steps > 0)))
     steps, bands = steps[keep], bands[keep]
     color = TRAIN_COLOR if which == "w" else TEST_COLOR
-    fig = go.Figure()
+    fig = Draft()
     n = len(BAND_PERCENTILES)
     for i in range(n // 2):
         lower, upper = bands[:, i], bands[:, n - 1 - i]
         opacity = 0.12 + 0.12 * i
-        fig.add_trace(go.Scatter(x=steps, y=upper, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
+        fig.add_trace(scatter(x=steps, y=upper, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=steps,
                 y=lower,
                 mode="lines",
@@ -192,7 +192,7 @@ def distribution_over_time(history, layer, which="w", current_step=None):
             )
         )
     median = "lines" if len(steps) > 1 else "markers"
-    fig.add_trace(go.Scatter(x=steps, y=bands[:, n // 2], mode=median, line={"color": color}, name="median"))
+    fig.add_trace(scatter(x=steps, y=bands[:, n // 2], mode=median, line={"color": color}, name="median"))
     _mark_step(fig, current_step)
     note_if_no_steps(fig, history.histogram_steps)
     what = "weights" if which == "w" else "gradients"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..surfaces import prediction_grid
+from .draft import Draft, scatter, heatmap, contour
 from .style import (
     CLASS_COLORS,
     MAX_SCATTER,
@@ -49,12 +49,12 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
     """
     (xs, ys), values = prediction_grid(model, dataset, resolution)
     x_name, y_name = labels(dataset.feature_names[:2])
-    fig = go.Figure()
+    fig = Draft()
     task = dataset.task
     value_range = None
     if task == "binary":
         fig.add_trace(
-            go.Heatmap(
+            heatmap(
                 x=xs,
                 y=ys,
                 z=values.astype(np.float32),
@@ -71,7 +71,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
         k = len(dataset.class_names)
         scale = [[i / max(k - 1, 1), CLASS_COLORS[i % len(CLASS_COLORS)]] for i in range(k)]
         fig.add_trace(
-            go.Heatmap(
+            heatmap(
                 x=xs,
                 y=ys,
                 z=classes,
@@ -90,7 +90,7 @@ def decision_boundary(model, dataset, resolution=60, max_points=MAX_SCATTER):
         value_range = _finite_range(values, targets)
         ticks, value_format = scale_format(max(abs(value_range[0]), abs(value_range[1])))
         fig.add_trace(
-            go.Heatmap(
+            heatmap(
                 x=xs,
                 y=ys,
                 z=values.astype(np.float32) if np.nanmax(np.abs(values), initial=0.0) < 3e38 else values,
@@ -161,7 +161,7 @@ def _add_points(fig, ds, max_points=MAX_SCATTER, value_range=None):
         cmin, cmax = value_range if value_range is not None else (None, None)
         for part, X, y in parts:
             fig.add_trace(
-                go.Scatter(
+                scatter(
                     x=X[:, 0],
                     y=X[:, 1],
                     mode="markers",
@@ -183,7 +183,7 @@ def _add_points(fig, ds, max_points=MAX_SCATTER, value_range=None):
         part = np.concatenate([np.full(int((y == k).sum()), p, dtype=object) for p, _, y in parts])
         test = part == "test"
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=X[:, 0],
                 y=X[:, 1],
                 mode="markers",
@@ -204,7 +204,7 @@ def _add_points(fig, ds, max_points=MAX_SCATTER, value_range=None):
 def fitted_curve(model, dataset, resolution=200, max_points=MAX_SCATTER):
     """One raw input: the points (train ●, test ◇; at most ``max_points`` of each) and the model's curve."""
     (xs,), values = prediction_grid(model, dataset, resolution)
-    fig = go.Figure()
+    fig = Draft()
     counts = []
     for part, symbol, color in (("train", TRAIN_SYMBOL, TRAIN_COLOR), ("test", TEST_SYMBOL, TEST_COLOR)):
         X, y = getattr(dataset, f"X_{part}"), getattr(dataset, f"y_{part}")
@@ -212,12 +212,12 @@ def fitted_curve(model, dataset, resolution=200, max_points=MAX_SCATTER):
         counts.append((part, len(rows), len(X)))
         X, y = dataset.raw(X[rows]), y[rows]
         fig.add_trace(
-            go.Scatter(x=X[:, 0], y=y, mode="markers", name=part, marker={"symbol": symbol, "size": 8, "color": color})
+            scatter(x=X[:, 0], y=y, mode="markers", name=part, marker={"symbol": symbol, "size": 8, "color": color})
         )
     curve = values if values.ndim == 1 else values[0]
     curve = np.where(np.isfinite(curve), curve, np.nan)  # a diverged model: a gap, not an axis without a range
     name = "model" if dataset.task == "regression" else "P(y=1)"
-    fig.add_trace(go.Scatter(x=xs, y=curve, mode="lines", name=name, line={"color": "black", "width": 2}))
+    fig.add_trace(scatter(x=xs, y=curve, mode="lines", name=name, line={"color": "black", "width": 2}))
     title = "The fitted curve" + shown_note(counts)
     x_name, y_name = label(dataset.feature_names[0]), label(dataset.target_name)
     return layout(fig, title, height=380, xaxis_title=x_name, yaxis_title=y_name)
@@ -228,7 +228,7 @@ def predicted_vs_actual(model, dataset, max_points=MAX_SCATTER):
 
     At most ``max_points`` rows per set are drawn, and the model predicts only those.
     """
-    fig = go.Figure()
+    fig = Draft()
     lo, hi = np.inf, -np.inf
     counts, left_out = [], 0
     for part, symbol, color in (("train", TRAIN_SYMBOL, TRAIN_COLOR), ("test", TEST_SYMBOL, TEST_COLOR)):
@@ -241,10 +241,10 @@ def predicted_vs_actual(model, dataset, max_points=MAX_SCATTER):
         y, pred = y[finite], pred[finite]
         if len(y):
             lo, hi = min(lo, y.min(), pred.min()), max(hi, y.max(), pred.max())
-        fig.add_trace(go.Scatter(x=y, y=pred, mode="markers", name=part, marker={"symbol": symbol, "color": color}))
+        fig.add_trace(scatter(x=y, y=pred, mode="markers", name=part, marker={"symbol": symbol, "color": color}))
     if lo <= hi:
         fig.add_trace(
-            go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line={"dash": "dash", "color": "grey"})
+            scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect", line={"dash": "dash", "color": "grey"})
         )
     title = "Predicted vs actual" + shown_note(counts)
     if left_out:
@@ -269,8 +269,8 @@ def confusion_heatmap(model, dataset):
     true = dataset.y_test.astype(int)
     counts = np.zeros((k, k), dtype=int)
     np.add.at(counts, (true, predicted), 1)
-    fig = go.Figure(
-        go.Heatmap(
+    fig = Draft(
+        heatmap(
             z=counts,
             x=names,
             y=names,
@@ -294,8 +294,8 @@ def loss_surface(w_values, b_values, surface, path=None, point=None, gradient=No
     ``path`` is (steps, 2) of (w, b); ``gradient`` (∂L/∂w, ∂L/∂b) is drawn as an arrow pointing
     downhill (−gradient), scaled to a tenth of the view.
     """
-    fig = go.Figure(
-        go.Contour(
+    fig = Draft(
+        contour(
             x=w_values,
             y=b_values,
             z=np.log10(surface),
@@ -309,7 +309,7 @@ def loss_surface(w_values, b_values, surface, path=None, point=None, gradient=No
     )
     if path is not None and len(path):
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=path[:, 0],
                 y=path[:, 1],
                 mode="lines+markers",
@@ -320,7 +320,7 @@ def loss_surface(w_values, b_values, surface, path=None, point=None, gradient=No
         )
     if best is not None:
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=[best[0]],
                 y=[best[1]],
                 mode="markers",
@@ -330,7 +330,7 @@ def loss_surface(w_values, b_values, surface, path=None, point=None, gradient=No
         )
     if point is not None:
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=[point[0]],
                 y=[point[1]],
                 mode="markers",
@@ -365,11 +365,11 @@ def line_fit(x, y, w, b, best=None, x_name="x", y_name="y"):
     """Points, the line y = w·x + b with each point's residual drawn, and (dashed) the least-squares line."""
     x, y = np.ravel(x), np.ravel(y)
     xs = np.array([x.min(), x.max()])
-    fig = go.Figure()
+    fig = Draft()
     residual_x = np.column_stack([x, x, np.full_like(x, np.nan)]).ravel()
     residual_y = np.column_stack([y, w * x + b, np.full_like(x, np.nan)]).ravel()
     fig.add_trace(
-        go.Scatter(
+        scatter(
             x=residual_x,
             y=residual_y,
             mode="lines",
@@ -378,15 +378,15 @@ def line_fit(x, y, w, b, best=None, x_name="x", y_name="y"):
             hoverinfo="skip",
         )
     )
-    fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="houses", marker={"color": TRAIN_COLOR, "size": 7}))
+    fig.add_trace(scatter(x=x, y=y, mode="markers", name="houses", marker={"color": TRAIN_COLOR, "size": 7}))
     fig.add_trace(
-        go.Scatter(
+        scatter(
             x=xs, y=w * xs + b, mode="lines", name=f"y = {w:.2f}·x + {b:.2f}", line={"color": TEST_COLOR, "width": 3}
         )
     )
     if best is not None:
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=xs,
                 y=best[0] * xs + best[1],
                 mode="lines",

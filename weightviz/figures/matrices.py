@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..formatting import brief, number
 from ..summaries import pool_matrix, shared_histograms
+from .draft import Draft, heatmap, bar
 from .style import (
     CHART_WIDTH,
     CLASS_COLORS,
@@ -103,8 +103,8 @@ def matrix_heatmap(
     big = np.abs(pooled[finite]).max(initial=0.0)
     # float32 halves the payload; values beyond its range go as float64 (colours clamp at ±zmax anyway)
     z = np.where(np.isinf(pooled), np.sign(pooled) * max(big, zmax), pooled).astype(np.float32 if big < 3e38 else float)
-    fig = go.Figure(
-        go.Heatmap(
+    fig = Draft(
+        heatmap(
             x=xs,
             y=ys,
             z=z,
@@ -205,13 +205,13 @@ def histogram_now_vs_init(now, initial, title, now_label="now", initial_label="a
     (c_init, c_now), edges = shared_histograms([initial, now], bins)
     centres, width = 0.5 * (edges[:-1] + edges[1:]), edges[1] - edges[0]
     ticks, value_format = scale_format(max(abs(edges[0]), abs(edges[-1])))
-    fig = go.Figure()
+    fig = Draft()
     hover = f"%{{x:{value_format}}}: %{{y}}<extra>%{{fullData.name}}</extra>"
     fig.add_trace(
-        go.Bar(x=centres, y=c_init, width=width, name=initial_label, marker_color=INIT_COLOR, hovertemplate=hover)
+        bar(x=centres, y=c_init, width=width, name=initial_label, marker_color=INIT_COLOR, hovertemplate=hover)
     )
     fig.add_trace(
-        go.Bar(
+        bar(
             x=centres,
             y=c_now,
             width=width,
@@ -247,8 +247,8 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
     non_finite = int((~np.isfinite(W[:, :units])).sum())
     with np.errstate(invalid="ignore"):  # ±inf drawn at the ends of the scale, NaN left blank
         mosaic = np.where(np.isinf(mosaic), np.sign(mosaic) * zmax, mosaic)
-    fig = go.Figure(
-        go.Heatmap(
+    fig = Draft(
+        heatmap(
             z=mosaic,
             zmin=zmin,
             zmax=zmax,
@@ -277,11 +277,11 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
     feature_names, class_names = plain_labels(feature_names), plain_labels(class_names)
     non_finite = int((~np.isfinite(W)).sum())
     W = np.where(np.isfinite(W), W, np.nan)  # an infinite bar would leave the axis without a range
-    fig = go.Figure()
+    fig = Draft()
     if W.shape[1] == 1:
         colors = [TRAIN_COLOR if v >= 0 else TEST_COLOR for v in W[:, 0]]
         fig.add_trace(
-            go.Bar(
+            bar(
                 x=W[:, 0],
                 y=list(feature_names),
                 orientation="h",
@@ -295,7 +295,7 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
         names = class_names if class_names and len(class_names) == W.shape[1] else [str(k) for k in range(W.shape[1])]
         for k in range(W.shape[1]):
             fig.add_trace(
-                go.Bar(
+                bar(
                     x=W[:, k],
                     y=list(feature_names),
                     orientation="h",

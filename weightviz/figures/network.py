@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..formatting import number
 from ..summaries import displayed_units
+from .draft import Draft, scatter
 from .style import CHART_WIDTH, CLASS_COLORS, DIVERGING, layout, scale_format, symmetric_range, text_width, wrap
 from .style import labels as plain_labels
 
@@ -56,10 +56,10 @@ def network_graph(
                 hover_x.append(0.5 * (x0 + x1))
                 hover_y.append(0.5 * (y0 + y1))
                 hover_text.append(f"W{l + 1}: {labels[l][i]} → {labels[l + 1][j]}<br>w = {number(W[a, c])}")
-    fig = go.Figure()
+    fig = Draft()
     for (kind, level), (xs, ys) in sorted(segments.items()):
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -71,7 +71,7 @@ def network_graph(
         )
     if edge_hover:
         fig.add_trace(
-            go.Scatter(
+            scatter(
                 x=hover_x,
                 y=hover_y,
                 mode="markers",
@@ -93,7 +93,7 @@ def network_graph(
     cmin, cmax = symmetric_range(np.array(node_bias))
     ticks, _ = scale_format(cmax)
     fig.add_trace(
-        go.Scatter(
+        scatter(
             x=node_x,
             y=node_y,
             mode="markers",

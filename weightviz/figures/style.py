@@ -8,6 +8,8 @@ import re
 
 import numpy as np
 
+from .draft import Draft
+
 TRAIN_COLOR, TEST_COLOR, BATCH_COLOR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
 INIT_COLOR = "rgba(120,120,120,0.45)"
 DIVERGING = "RdBu"  # negative red, positive blue, zero white
@@ -99,6 +101,8 @@ def layout(fig, title=None, height=320, bottom=10, **extra):
     they take beyond one title line and one legend row, so the plot keeps its height. ``bottom`` is the
     bottom margin (room for a horizontal colourbar below the plot).
     No template: Streamlit's own chart theme styles the figures in the app, and a template costs ~6 ms.
+    ``fig`` may be a ``go.Figure`` or a :class:`~weightviz.figures.draft.Draft`; a draft is returned as the
+    finished ``go.Figure``.
     """
     main, _, note = (title or "").partition("<br>")
     note = note.replace("<sup>", "").replace("</sup>", "")
@@ -126,7 +130,7 @@ def layout(fig, title=None, height=320, bottom=10, **extra):
         },
         **extra,
     )
-    return fig
+    return fig.figure() if isinstance(fig, Draft) else fig
 
 
 def legend_rows(fig, showlegend=None, width=LEGEND_WIDTH):
@@ -138,13 +142,16 @@ def legend_rows(fig, showlegend=None, width=LEGEND_WIDTH):
     """
     if showlegend is False:
         return 0
-    entries = [(t.legendgroup, t.name) for t in fig.data if t.name and t.showlegend is not False]
+    if isinstance(fig, Draft):
+        entries, title = fig.legend_entries(), fig.legend_title()
+    else:
+        entries = [(t.legendgroup, t.name) for t in fig.data if t.name and t.showlegend is not False]
+        title = fig.layout.legend.title.text
     if not entries or (len(entries) == 1 and showlegend is not True):  # plotly hides a one-entry legend
         return 0
     groups = {}  # group -> names; ungrouped entries are groups of one
     for i, (group, name) in enumerate(entries):
         groups.setdefault(group if group else f"#{i}", []).append(name)
-    title = fig.layout.legend.title.text
     rows, used, tallest = 0, (text_width(title) + 8 if title else 0.0), 0  # a title sits left of the first row
     for names in groups.values():
         item = LEGEND_ITEM + max(text_width(name) for name in names)
