@@ -46,7 +46,7 @@ def live_view():
             st.rerun()
     sections.metrics_row(trainer)
     view = trainer.view(snapshot_step)
-    sections.live_charts(trainer, ds, view, layer, actions.chart_options(), static_graph=playing)
+    sections.live_charts(trainer, ds, view, layer, static_graph=playing)
 
 
 @st.fragment

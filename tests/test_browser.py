@@ -127,8 +127,20 @@ def test_train_page_steps_and_plays(context, server):
     pg.wait_for_timeout(1500)
     assert step_count(pg) == paused_at >= 40  # pausing stops the timer
     assert no_exception(pg)
-    assert len(pg.query_selector_all('[data-testid="stPlotlyChart"] .main-svg')) >= 10
+    assert len(pg.query_selector_all('[data-testid="wvLivePlot"] .main-svg')) >= 4
+    assert len(pg.query_selector_all('[data-testid="stPlotlyChart"] .main-svg')) >= 2
     shot(pg, "train-playing")
+    tabs = [t.inner_text() for t in pg.get_by_role("tab").all()]
+    assert tabs == ["Gradient and accuracy", "Now vs start", "Over time", "Norms and update ratios"]
+    for name in tabs[1:] + tabs[:1]:  # each tab draws its two charts when opened (only the open one is drawn)
+        pg.get_by_role("tab", name=name).click()
+        wait_until_idle(pg)
+        pg.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+            ".filter(c => c.offsetParent !== null && c.querySelector('.main-svg')).length === 2",
+            timeout=30_000,
+        )
+        assert no_exception(pg)
     for _ in range(2):  # a full screenshot of the layer section too
         pg.mouse.move(900, 600)
         pg.mouse.wheel(0, 1600)

@@ -44,13 +44,29 @@ def shown(elements):
 
 
 def charts(at):
-    return at.get("plotly_chart")
+    """The live charts (a component updated in place, ui/plots.py), then the st.plotly_chart charts."""
+    return at.get("bidi_component") + at.get("plotly_chart")
 
 
 def figures(at):
     """Each chart's figure decoded from its JSON: compare values, never the text, whose escapes (× or
     \\u00d7) and spacing depend on which encoder plotly finds installed (orjson or json)."""
-    return [json.loads(c.proto.spec) for c in charts(at)]
+    return [json.loads(c.proto.bytes if c.type == "bidi_component" else c.proto.spec) for c in charts(at)]
+
+
+def every_tab(at):
+    """The figures of the page with each tab of the layer inspector open in turn (only the open tab is
+    computed and drawn), by title; the first tab is open again afterwards."""
+    found = {}
+    labels = [t.label for t in at.tabs]
+    assert labels, "no layer inspector tabs"
+    for label in labels + labels[:1]:
+        at.session_state[state.TRAIN_KEYS.w_detail] = label
+        at.run()
+        assert not at.exception, at.exception
+        for figure in figures(at):
+            found.setdefault(title(figure), figure)
+    return found
 
 
 def title(figure):
@@ -79,7 +95,12 @@ def set_widget(at, key, value):
 def test_train_page_default_settings_draw_everything():
     at = open_train()
     assert step_metric(at) == "0"
-    assert len(charts(at)) >= 10  # no gradient charts before the first step
+    assert len(charts(at)) == 5  # the live charts and the open tab's metric (no gradient before the first step)
+    assert len(every_tab(at)) >= 10
+    at.session_state[state.TRAIN_KEYS.w_detail] = "Over time"
+    at.run()
+    shown_titles = [title(f) for f in figures(at)]
+    assert any("weights over time" in t for t in shown_titles) and not any("now vs" in t for t in shown_titles)
     assert not at.warning
 
 
@@ -109,7 +130,7 @@ def test_every_dataset_and_model_kind_trains_without_exception(name, kind):
     ds = datasets.load(name)
     assert model.layer_sizes[0] == ds.n_features and model.task_name == ds.task
     assert (len(model.weights) == 1) == (kind == "linear")
-    assert len(charts(at)) >= 9
+    assert len(every_tab(at)) >= 11
 
 
 @pytest.mark.parametrize(
@@ -184,7 +205,7 @@ def test_divergence_is_reported_and_keeps_the_history():
     assert any("diverged at step" in w.value for w in at.warning)
     trainer = trainer_of(at)
     assert np.isfinite(trainer.model.params).all() and len(trainer.history) > 1
-    assert len(charts(at)) >= 9
+    assert len(every_tab(at)) >= 11
 
 
 def test_live_changes_keep_the_weights_and_others_rebuild():
@@ -222,7 +243,7 @@ def test_linear_model_lists_weights_by_feature_name():
     set_widget(at, "w_dataset", "linear")
     set_widget(at, "w_kind", "linear")
     at.button(key="step10").click().run()
-    by_feature = [f for f in figures(at) if title(f).startswith("Weights by feature")]
+    by_feature = [f for t, f in every_tab(at).items() if t.startswith("Weights by feature")]
     assert len(by_feature) == 1 and "x8" in by_feature[0]["data"][0]["y"]
 
 
@@ -231,10 +252,10 @@ def test_digits_shows_unit_images_and_pooled_heatmaps():
     set_widget(at, "w_dataset", "digits")
     set_widget(at, "w_hidden", "100")
     at.button(key="step10").click().run()
-    titles = [title(f) for f in figures(at)]
+    assert any("means of blocks" in c.value for c in at.caption)  # the open tab: the gradient's heatmap
+    titles = list(every_tab(at))
     assert any(t.startswith("What each first-layer unit looks for") for t in titles)
     assert any(t.startswith("W1 at step 10") and "mean of 1×2 blocks" in t for t in titles)  # 64×100 as 64×50
-    assert any("means of blocks" in c.value for c in at.caption)
 
 
 def test_snapshot_scrubber_shows_an_earlier_step():
@@ -619,28 +640,23 @@ def test_csv_upload_is_hashed_once_not_on_every_rerun(monkeypatch):
     assert calls == [] and step_metric(at) == "2" and not at.exception
 
 
-def live_figures(at):
-    """The charts Play updates in place (ui/plots.py): component name, key and decoded figure."""
-    return [
-        (e.proto.component_name, json.loads(e.proto.bytes)) for e in at.get("bidi_component")
-    ]
-
-
-def test_while_playing_the_four_live_charts_are_updated_in_place_and_paused_they_are_interactive():
+def test_the_four_live_charts_are_kept_and_updated_in_place_static_while_playing():
     at = open_train()
-    paused = {title(f) for f in figures(at)}
+    live = at.get("bidi_component")
+    assert [e.proto.component_name for e in live] == ["weightviz_live_chart"] * 4
+    ids = [e.proto.id for e in live]
+    paused = [json.loads(e.proto.bytes) for e in live]
+    assert [title(f) for f in paused][::3] == ["Loss", "W1 at step 0"]
+    assert all("template" not in f["layout"] for f in paused)  # the page's theme styles them
+    assert all(not f["config"].get("staticPlot") for f in paused)  # paused: hover, zoom
+    assert "customdata" in paused[3]["data"][0]  # the heatmap's hover says which row and column
     set_widget(at, "w_play", True)
-    live = live_figures(at)
-    assert [name for name, _ in live] == ["weightviz_live_chart"] * 4
-    live_titles = [title(f) for _, f in live]
-    assert live_titles[0] == "Loss" and live_titles[3] == "W1 at step 5" and set(live_titles[:3]) <= paused
-    assert all("template" not in f["layout"] for _, f in live)  # the page's theme styles them
-    assert all(title(f) not in live_titles for f in figures(at))  # not drawn twice
-    heat = live[3][1]["data"][0]
+    playing = [json.loads(e.proto.bytes) for e in at.get("bidi_component")]
+    assert [e.proto.id for e in at.get("bidi_component")] == ids  # the same elements: updated, not re-created
+    assert title(playing[3]) == "W1 at step 5" and all(f["config"]["staticPlot"] for f in playing)
+    heat = playing[3]["data"][0]
     assert "customdata" not in heat and heat["hoverinfo"] == "skip"  # a static picture: no hover data
-    ids = [e.proto.id for e in at.get("bidi_component")]
-    at.run()  # the next frame: the same elements (keyed), new data
-    assert [e.proto.id for e in at.get("bidi_component")] == ids
-    assert title(live_figures(at)[3][1]) == "W1 at step 10"
+    at.run()  # the next frame
+    assert title(json.loads(at.get("bidi_component")[3].proto.bytes)) == "W1 at step 10"
     set_widget(at, "w_play", False)
-    assert not at.get("bidi_component") and "W1 at step 10" in {title(f) for f in figures(at)}
+    assert [e.proto.id for e in at.get("bidi_component")] == ids

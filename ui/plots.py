@@ -1,14 +1,16 @@
-"""Charts on the page: ``st.plotly_chart`` when a person can hover and zoom, and while Play runs a chart
-that Plotly *updates in place* from one frame to the next.
+"""The live charts (loss, predictions, network, weights): Plotly charts *updated in place*.
 
 Why: ``st.plotly_chart`` gives a chart a new identity whenever its figure changes (the figure is part of
-its element id), so every frame of Play threw the four live charts away and Plotly drew them from
-nothing (``newPlot``, new DOM). The live chart here is a Streamlit component (``st.components.v2``)
-keyed by name: it keeps its element across frames and calls ``Plotly.react``, which redraws the same
-plot with new data. It uses the Plotly.js that Streamlit's own charts load (``window.Plotly``; every
-page that draws a live chart also draws ``st.plotly_chart`` charts) and borrows their theme (the
-``layout.template`` Streamlit builds from the app's theme), so both kinds of chart look alike.
-Figures travel as JSON bytes without plotly.py's default template.
+its element id), so every Play frame threw the four live charts away and Plotly drew them from nothing
+(``newPlot``, new DOM), and Streamlit draws a new chart twice (once to learn its width). The live chart
+here is a Streamlit component (``st.components.v2``) keyed by name: it keeps its element across frames,
+Step clicks and Play/pause, and calls ``Plotly.react``, which redraws the same plot with new data.
+Paused, it is interactive (hover, zoom, Plotly's mode bar); playing, a static picture.
+
+It uses the Plotly.js that Streamlit's own charts load (``window.Plotly``) and borrows their theme (the
+``layout.template`` Streamlit builds from the app's theme), so both kinds look alike: a page that draws
+live charts also draws an ``st.plotly_chart`` (the Train page's layer tabs always hold one). Figures
+travel as JSON bytes without plotly.py's default template.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ import streamlit as st
 
 from weightviz.figures.draft import spec_json
 
-# Runs in the page (a module Streamlit imports once and calls on every update with the same element).
+# Plotly.js options: as Streamlit's charts (no logo, no selection tools), or a static picture while playing
+INTERACTIVE = {"responsive": True, "displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+STATIC = {"responsive": True, "staticPlot": True}
+THEME_WAIT_MS = 3000  # how long a chart waits for a Streamlit chart to borrow the theme from
+
+# Runs in the page: a module Streamlit imports once and calls on every update with the same element.
 LIVE_JS = r"""
 let theme = null;  // the template Streamlit's own charts carry: fonts, grid and axis colours
 
@@ -41,34 +48,33 @@ export default function ({ parentElement, data }) {
   const layout = figure.layout || {};
   plot.style.height = (layout.height || 320) + 'px';
   plot.wvPending = figure;
-  const draw = (tries) => {
+  const started = performance.now();
+  const draw = () => {
     if (plot.wvPending !== figure) return;  // a newer frame has arrived
-    const Plotly = window.Plotly;
-    if (!Plotly) {
-      if (tries < 600) setTimeout(() => draw(tries + 1), 50);
+    const Plotly = window.Plotly, template = streamlitTheme();
+    const waited = performance.now() - started;
+    if (!Plotly || (!template && waited < THEME_WAIT_MS)) {
+      if (waited < 30000) setTimeout(draw, 50);
       else plot.textContent = 'This chart needs Plotly, which has not loaded: reload the page.';
       return;
     }
-    const template = streamlitTheme();
     if (template) layout.template = template;
     if (layout.title && typeof layout.title.text === 'string' && !layout.title.text.startsWith('<b>')) {
       layout.title.text = '<b>' + layout.title.text + '</b>';  // as Streamlit's theme writes titles
     }
-    Plotly.react(plot, figure.data || [], layout, { staticPlot: true, responsive: true, displaylogo: false })
+    Plotly.react(plot, figure.data || [], layout, figure.config || {})
       .catch((error) => { plot.textContent = 'This chart could not be drawn: ' + error; });
   };
-  draw(0);
+  draw();
 }
-"""
+""".replace("THEME_WAIT_MS", str(THEME_WAIT_MS))
 
 _live_chart = st.components.v2.component("weightviz_live_chart", js=LIVE_JS, isolate_styles=False)
 
 
-def plot(container, fig, key, static=False, **chart):
-    """Draw ``fig`` in ``container``: with ``static`` (while playing) as a picture Plotly updates in place
-    (its key is ``key + "_live"``), else as an interactive ``st.plotly_chart`` with ``chart`` options."""
-    if static:
-        with container:
-            _live_chart(data=spec_json(fig).encode(), key=f"{key}_live")
-    else:
-        container.plotly_chart(fig, key=key, **chart)
+def live_chart(container, fig, key, static=False):
+    """Draw ``fig`` in ``container`` as the live chart ``key``: interactive, or with ``static`` (while
+    playing) a picture; either way updated in place from one rerun to the next."""
+    payload = spec_json(fig, STATIC if static else INTERACTIVE).encode()
+    with container:
+        _live_chart(data=payload, key=key)

@@ -39,32 +39,60 @@ def metrics_row(trainer):
         st.caption(note)
 
 
-def live_charts(trainer, ds, view, layer, chart, prefix="", static_graph=False):
-    """Loss and predictions; the network and the chosen layer's weights (what Play redraws every frame).
-    ``static_graph`` (while playing: the charts are static pictures) leaves out the per-edge and per-cell
-    hover data nobody can reach."""
+def live_charts(trainer, ds, view, layer, prefix="", static_graph=False):
+    """Loss and predictions; the network and the chosen layer's weights (what Play redraws every frame),
+    updated in place (ui/plots.py). ``static_graph`` (while playing: the charts are static pictures)
+    leaves out the per-edge and per-cell hover data nobody can reach."""
     if not view.live:
         st.caption(f"Showing the weights after step {view.step:,}; the curves mark it with a vertical line.")
     mark = None if view.live else view.step
-    draw = {"static": static_graph, **chart}  # while playing, pictures updated in place (ui/plots.py)
     left, right = st.columns(2)
-    plots.plot(left, figures.loss_curves(trainer.history, mark), f"{prefix}loss", **draw)
-    plots.plot(right, figures.data_view(view.model, ds), f"{prefix}data", **draw)
+    plots.live_chart(left, figures.loss_curves(trainer.history, mark), f"{prefix}loss", static_graph)
+    plots.live_chart(right, figures.data_view(view.model, ds), f"{prefix}data", static_graph)
     left, right = st.columns(2)
     graph = figures.network_graph(
         view.weights, view.model.biases, ds.feature_names, ds.class_names, edge_hover=not static_graph
     )
-    plots.plot(left, graph, f"{prefix}graph", **draw)
+    plots.live_chart(left, graph, f"{prefix}graph", static_graph)
     rows = ds.feature_names if layer == 0 else None
     title = f"W{layer + 1} at step {view.step:,}"
     heatmap = figures.matrix_heatmap(view.weights[layer], title, row_labels=rows, hover=not static_graph)
-    plots.plot(right, heatmap, f"{prefix}w_heat", **draw)
+    plots.live_chart(right, heatmap, f"{prefix}w_heat", static_graph)
+
+
+def detail_tabs(trainer, ds, layer):
+    """The layer inspector's tabs: the gradient and the metric, histograms now vs the start, distributions
+    over time, norms and update ratios; unit images for digits, weights by feature for a linear model."""
+    names = [f"Gradient and {trainer.model.task.metric_name}", "Now vs start", "Over time", "Norms and update ratios"]
+    if "image_shape" in ds.meta:
+        names.append("Unit images")
+    if len(trainer.model.weights) == 1:
+        names.append("Weights by feature")
+    return names
 
 
 def layer_detail(trainer, ds, view, layer, chart, prefix=""):
-    """The chosen layer's gradient, the metric, histograms now vs the start, distributions over time,
-    norms and update ratios; unit images for digits, weights by feature for a linear model."""
-    history = trainer.history
+    """The chosen layer in tabs (see :func:`detail_tabs`). Only the open tab is computed and drawn: a Step
+    click used to redraw all 8–10 charts of this section, most of them below the fold."""
+    names = detail_tabs(trainer, ds, layer)
+    tabs = st.tabs(names, key=f"{prefix}{KEYS.w_detail}", on_change="rerun")
+    draw = (_gradient_tab, _histograms_tab, _over_time_tab, _norms_tab)
+    for i, tab in enumerate(tabs):
+        if tab.open is not False:  # (None: a Streamlit that does not track tabs draws them all)
+            with tab:
+                if i < len(draw):
+                    draw[i](trainer, ds, view, layer, chart, prefix)
+                elif names[i] == "Unit images":
+                    units = figures.unit_images(view.weights[0], ds.meta["image_shape"])
+                    st.plotly_chart(units, key=f"{prefix}units", **chart)
+                else:
+                    weights = figures.linear_weights(
+                        view.weights[0], view.model.biases[0], ds.feature_names, ds.class_names
+                    )
+                    st.plotly_chart(weights, key=f"{prefix}linear", **chart)
+
+
+def _gradient_tab(trainer, ds, view, layer, chart, prefix):
     mark = None if view.live else view.step
     W = view.weights[layer]
     left, right = st.columns(2)
@@ -76,12 +104,16 @@ def layer_detail(trainer, ds, view, layer, chart, prefix=""):
         heatmap = figures.matrix_heatmap(view.grads[layer], title, row_labels=rows)
         left.plotly_chart(heatmap, key=f"{prefix}g_heat", **chart)
     metric = trainer.model.task.metric_name
-    right.plotly_chart(figures.metric_curves(history, metric, mark), key=f"{prefix}metric", **chart)
+    right.plotly_chart(figures.metric_curves(trainer.history, metric, mark), key=f"{prefix}metric", **chart)
     if figures.is_pooled(W):
         st.caption(
             f"W{layer + 1} is {W.shape[0]}×{W.shape[1]}: the heatmaps show means of blocks so the browser "
             "can hold them (hover shows which rows and columns)."
         )
+
+
+def _histograms_tab(trainer, ds, view, layer, chart, prefix):
+    history, W = trainer.history, view.weights[layer]
     left, right = st.columns(2)
     initial = history.snapshot(0)[1][layer]
     title, now = f"W{layer + 1}: now vs at initialisation", f"step {view.step:,}"
@@ -91,18 +123,22 @@ def layer_detail(trainer, ds, view, layer, chart, prefix=""):
         title = f"∂L/∂W{layer + 1}: now vs step {first_step:,}"
         hist = figures.histogram_now_vs_init(view.grads[layer], first_grads[layer], title, now, f"step {first_step:,}")
         right.plotly_chart(hist, key=f"{prefix}g_hist", **chart)
+    else:
+        right.info("No gradient yet: the first step computes one.")
+
+
+def _over_time_tab(trainer, ds, view, layer, chart, prefix):
+    history, mark = trainer.history, None if view.live else view.step
     left, right = st.columns(2)
     left.plotly_chart(figures.distribution_over_time(history, layer, "w", mark), key=f"{prefix}w_dist", **chart)
     right.plotly_chart(figures.distribution_over_time(history, layer, "g", mark), key=f"{prefix}g_dist", **chart)
+
+
+def _norms_tab(trainer, ds, view, layer, chart, prefix):
+    history, mark = trainer.history, None if view.live else view.step
     left, right = st.columns(2)
     left.plotly_chart(figures.layer_norms(history, mark), key=f"{prefix}norms", **chart)
     right.plotly_chart(figures.update_ratios(history, mark), key=f"{prefix}ratios", **chart)
-    if "image_shape" in ds.meta:
-        units = figures.unit_images(view.weights[0], ds.meta["image_shape"])
-        st.plotly_chart(units, key=f"{prefix}units", **chart)
-    if len(view.weights) == 1:
-        weights = figures.linear_weights(view.weights[0], view.model.biases[0], ds.feature_names, ds.class_names)
-        st.plotly_chart(weights, key=f"{prefix}linear", **chart)
 
 
 def step_controls():

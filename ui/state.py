@@ -90,6 +90,7 @@ TRAIN_KEYS = Keys(
         "w_steps_per_frame",
         "w_long_steps",
         "w_layer",
+        "w_detail",
         "w_follow",
         "w_snapshot",
         "w_weights_file",

@@ -128,9 +128,12 @@ class Draft:
         return go.Figure(data=self.data, layout=self.layout)
 
 
-def spec_json(fig):
-    """A figure as the JSON Plotly.js draws, without plotly.py's default template (about nine tenths of a
-    small figure's bytes; the page styles charts with its own theme)."""
+def spec_json(fig, config=None):
+    """A figure as the JSON Plotly.js draws (``{"data", "layout"}`` and, when given, Plotly.js's
+    ``config``), without plotly.py's default template (about nine tenths of a small figure's bytes; the
+    page styles charts with its own theme)."""
     spec = fig.to_plotly_json()
     spec.get("layout", {}).pop("template", None)
+    if config is not None:
+        spec["config"] = config
     return to_json_plotly(spec)
