@@ -108,13 +108,18 @@ def test_data_view_picks_the_right_picture():
 def test_decision_boundary_marks_test_points_apart(run):
     ds, model, _ = run
     fig = figures.decision_boundary(model, ds)
+    points = [t for t in fig.data if t.type == "scatter"]
     symbols = {}  # part -> the symbols its points carry
-    for trace in (t for t in fig.data if t.type == "scatter"):
-        for part, symbol in zip(trace.customdata, trace.marker.symbol, strict=True):
-            symbols.setdefault(part, set()).add(symbol)
+    for trace in points:
+        symbols.setdefault(trace.meta, set()).add(trace.marker.symbol)
+        assert trace.hovertemplate.startswith("%{meta}: ")  # the hover names the set
     assert symbols == {"train": {"circle"}, "test": {"diamond-open"}}
-    assert sum(len(t.x) for t in fig.data if t.type == "scatter") == len(ds.X_train) + len(ds.X_test)
-    assert [t.name for t in fig.data if t.type == "scatter"] == ds.class_names  # one legend entry per class
+    for part in ("train", "test"):
+        n = sum(len(t.x) for t in points if t.meta == part)
+        assert n == len(getattr(ds, f"X_{part}"))
+    assert [t.name for t in points if t.showlegend is not False] == ds.class_names  # one legend entry per class
+    for k in range(len(ds.class_names)):  # hiding a class hides its train and test points together
+        assert len({t.legendgroup for t in points if t.name == ds.class_names[k]}) == 1
 
 
 def test_unit_images_and_linear_weights(rng):
@@ -769,3 +774,19 @@ def test_spec_json_is_the_figure_without_plotlys_default_template(run):
     y = spec["data"][0]["y"]  # numbers travel as Plotly.js typed arrays: base64 of their bytes
     y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.array(y)
     np.testing.assert_allclose(y, fig.data[0].y)
+
+
+def test_curves_mark_a_few_measurements_and_draw_many_as_lines():
+    """Hundreds of markers along a line add nothing but SVG elements to restyle every Play frame."""
+    ds = datasets.load("moons")
+    trainer = Trainer(MLP(ds.layer_sizes([4]), task="binary", seed=0), ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test)
+    modes = []
+    for _ in range(2):
+        for _ in range(40):
+            trainer.run(2)
+            trainer.evaluate()
+        fig = figures.loss_curves(trainer.history)
+        modes.append({t.name: t.mode for t in fig.data})
+        assert figures.metric_curves(trainer.history, "accuracy").data[0].mode == modes[-1]["train loss"]
+    assert modes[0]["train loss"] == modes[0]["test loss"] == "lines+markers"  # 41 measurements
+    assert modes[1]["train loss"] == modes[1]["test loss"] == "lines"  # 81

@@ -17,6 +17,7 @@ from .draft import Draft, scatter
 from .style import BATCH_COLOR, LAYER_COLORS, TEST_COLOR, TRAIN_COLOR, layout, log_axis, note_if_no_steps, thin
 
 R2_FLOOR = -1.0  # R² below this is drawn at it: a diverged regression reaches −1e300
+MARKED_POINTS = 60  # up to this many measurements a curve marks each one; beyond, the marks would merge
 BANDS_NOTE = "percentile bands: min–max, ±1.5σ, ±σ, ±0.5σ; median"
 
 
@@ -42,7 +43,7 @@ def loss_curves(history, current_step=None):
                 scatter(
                     x=eval_steps[keep],
                     y=values[keep],
-                    mode="lines+markers",
+                    mode=_curve_mode(keep.sum()),
                     name=name.replace("_", " "),
                     line={"color": color},
                     marker={"size": 4},
@@ -70,7 +71,7 @@ def metric_curves(history, metric_name, current_step=None):
             scatter(
                 x=steps,
                 y=np.maximum(values, floor),
-                mode="lines+markers",
+                mode=_curve_mode(len(values)),
                 marker={"size": 4},
                 name=name.replace("_metric", " " + metric_name),
                 line={"color": color},
@@ -205,6 +206,12 @@ def distribution_over_time(history, layer, which="w", current_step=None):
         yaxis_title=what,
         showlegend=False,
     )
+
+
+def _curve_mode(n_points):
+    """ "lines+markers" for a curve of a few measurements, "lines" for many: hundreds of markers along a
+    line show nothing the line does not, and each is an SVG element the browser restyles every frame."""
+    return "lines+markers" if n_points <= MARKED_POINTS else "lines"
 
 
 def _drawable(values, positive=False):
