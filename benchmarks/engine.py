@@ -1,9 +1,10 @@
 """Engine speed: steps per second with and without history recording, and against PyTorch on the CPU.
 
-    python benchmarks/engine.py [--steps 3000] [--repeats 3]
+    python benchmarks/engine.py [--steps 3000] [--repeats 5]
 
-Prints one row per configuration. Figures are best-of-N in this process, so ratios between rows
-are comparable even on a busy machine; absolute numbers are not. PyTorch is optional: when it
+Prints one row per configuration. Figures are best-of-N in this process, the runs of a configuration
+taking turns within each round, so ratios are comparable even on a busy machine; absolute numbers
+are not. PyTorch is optional: when it
 is installed, the same network, optimizer and batches run in it for the ratio.
 """
 
@@ -15,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
@@ -28,17 +30,22 @@ CONFIGS = {
 }
 
 
-def best_rate(fn, steps, repeats):
-    """Best steps/second over ``repeats`` timed calls of fn(steps)."""
-    rates = []
+def best_rates(runs, steps, repeats):
+    """{name: best steps/second} over ``repeats`` rounds; each round times every run once, in turn, so
+    that all of them meet the same moments of a shared machine's load (one warm-up call each first)."""
+    for run in runs.values():
+        run(steps // 10)
+    best = dict.fromkeys(runs, 0.0)
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn(steps)
-        rates.append(steps / (time.perf_counter() - start))
-    return max(rates)
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(steps)
+            best[name] = max(best[name], steps / (time.perf_counter() - start))
+    return best
 
 
 def weightviz_run(ds, hidden, activation, batch, record):
+    """Trainer.run of a fresh trainer, with one BLAS thread per call as in the app (ui/nav.py)."""
     model = MLP(ds.layer_sizes(hidden), activation=activation, task=ds.task, init="he_normal", seed=0)
     trainer = Trainer(
         model,
@@ -51,10 +58,17 @@ def weightviz_run(ds, hidden, activation, batch, record):
         batch_size=batch,
         record=record,
     )
-    return trainer.run
+
+    def run(steps):
+        with threadpool_limits(limits=1, user_api="blas"):
+            trainer.run(steps)
+
+    return run
 
 
-def torch_run(ds, hidden, activation, batch, dtype_name):
+def torch_run(ds, hidden, activation, batch, dtype_name, threads=None):
+    """A PyTorch loop over the same network, optimizer and batches; ``threads`` sets torch's intra-op threads
+    for the timed calls (None: its default)."""
     import torch
 
     dtype = getattr(torch, dtype_name)
@@ -77,6 +91,14 @@ def torch_run(ds, hidden, activation, batch, dtype_name):
     rng = np.random.default_rng(0)
 
     def run(steps):
+        default_threads = torch.get_num_threads()
+        torch.set_num_threads(threads or default_threads)
+        try:
+            loop(steps)
+        finally:
+            torch.set_num_threads(default_threads)
+
+    def loop(steps):
         order, cursor = np.empty(0, dtype=np.int64), 0
         for _ in range(steps):
             if cursor >= len(order):
@@ -94,7 +116,7 @@ def torch_run(ds, hidden, activation, batch, dtype_name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     try:
         import torch
@@ -109,17 +131,26 @@ def main():
     print(header)
     for name, (dataset, hidden, activation, batch) in CONFIGS.items():
         ds = datasets.load(dataset, **({"n_samples": 500} if dataset == "moons" else {}))
-        bare = best_rate(weightviz_run(ds, hidden, activation, batch, False), args.steps, args.repeats)
-        recorded = best_rate(weightviz_run(ds, hidden, activation, batch, True), args.steps, args.repeats)
+        runs = {
+            "bare": weightviz_run(ds, hidden, activation, batch, False),
+            "recorded": weightviz_run(ds, hidden, activation, batch, True),
+        }
+        if torch:  # PyTorch at its default threads and at one thread: the faster of the two counts
+            for dtype in ("float32", "float64"):
+                runs[f"{dtype}/default"] = torch_run(ds, hidden, activation, batch, dtype)
+                runs[f"{dtype}/1"] = torch_run(ds, hidden, activation, batch, dtype, threads=1)
+        rate = best_rates(runs, args.steps, args.repeats)
+        bare, recorded = rate["bare"], rate["recorded"]
         cost = bare / recorded - 1  # extra time per step, as a share of a bare step
         row = f"{name:34} {bare:9.0f} {recorded:9.0f} {cost:11.1%}"
         if torch:
-            f32 = best_rate(torch_run(ds, hidden, activation, batch, "float32"), args.steps, args.repeats)
-            f64 = best_rate(torch_run(ds, hidden, activation, batch, "float64"), args.steps, args.repeats)
-            row += f" {f32:9.0f} {f64:9.0f} {recorded / f32:6.1f}x"
+            f32 = max(rate["float32/default"], rate["float32/1"])
+            f64 = max(rate["float64/default"], rate["float64/1"])
+            row += f" {f32:9.0f} {f64:9.0f} {recorded / f32:6.2f}x"
         print(row)
     print("\nsteps/second; 'record cost' = extra time of a recorded step over a bare one;")
-    print("'vs f32' = weightviz *with* recording over PyTorch float32 without any.")
+    print("'vs f32' = weightviz *with* recording over PyTorch float32 without any. weightviz uses one BLAS")
+    print("thread per call (as the app); PyTorch counts at the faster of its default threads and one thread.")
 
 
 if __name__ == "__main__":

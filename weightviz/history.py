@@ -311,21 +311,22 @@ class History:
         values += [w[name[2:]] for name in WEIGHT_STATS] + [g[name[2:]] for name in GRAD_STATS]
         values += [update_ratio, self._bias_norms(P), self._bias_norms(G)]
         self.scalars.extend(steps, values=np.concatenate(values, axis=1))
-        self._extend_hists(steps, W, gW)
+        self._extend_hists(steps, W, gW, w, g)
         self.snapshots.extend(steps, params=P, grads=G)  # float32: beyond 3.4e38 is stored as inf
         self._last_weights, self._last_norms = W[-1].copy(), w["norm"][-1]
         self._pending = 0
 
-    def _extend_hists(self, steps, W, gW):
-        """Histograms of the block rows the histogram log keeps, and only of those."""
+    def _extend_hists(self, steps, W, gW, w_stats, g_stats):
+        """Histograms of the block rows the histogram log keeps, and only of those (their ranges are the
+        block's per-layer min and max, ``w_stats`` and ``g_stats``, already computed)."""
         due = self.hists.due(len(steps))
         if due.start >= len(steps):  # none of these steps is kept: count the offers, skip the work
             return self.hists.extend_due(len(steps), steps[due])
         rows = {}
-        for which, X in (("w", W[due]), ("g", gW[due])):
-            ends = layer_stats(X, self.offsets, counts=False, moments=False)
-            rows[f"{which}_counts"] = segment_histograms(X, self.offsets, ends["min"], ends["max"], self.bins)
-            rows[f"{which}_range"] = np.stack([ends["min"], ends["max"]], axis=2)  # (rows, L, 2)
+        for which, X, stats in (("w", W[due], w_stats), ("g", gW[due], g_stats)):
+            lo, hi = stats["min"][due], stats["max"][due]
+            rows[f"{which}_counts"] = segment_histograms(X, self.offsets, lo, hi, self.bins)
+            rows[f"{which}_range"] = np.stack([lo, hi], axis=2)  # (rows, L, 2)
         self.hists.extend_due(len(steps), steps[due], **rows)
 
     def _bias_norms(self, flat_rows):

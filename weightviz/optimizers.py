@@ -77,17 +77,28 @@ class Adam:
         self.v = np.zeros(n_params)
         self.n_weights = n_weights
         self.t = 0
+        self._step_size = np.empty(n_params)  # reused each step: no temporaries of the parameters' size
+        self._scratch = np.empty(n_params)
 
     def step(self, params, grads, lr):
+        """One update; returns η per parameter, η/(√v̂ + ε) (an array valid until the next step)."""
         self.t += 1
+        scratch, step_size = self._scratch, self._step_size
+        np.multiply(grads, 1.0 - self.beta1, out=scratch)
         self.m *= self.beta1
-        self.m += (1.0 - self.beta1) * grads
+        self.m += scratch
+        np.multiply(grads, grads, out=scratch)
+        scratch *= 1.0 - self.beta2
         self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * grads * grads
-        m_hat_scale = 1.0 / (1.0 - self.beta1**self.t)
-        v_hat = self.v / (1.0 - self.beta2**self.t)
-        step_size = lr / (np.sqrt(v_hat) + self.eps)  # η per parameter
-        params -= step_size * (m_hat_scale * self.m)
+        self.v += scratch
+        # √v̂ = √v / √(1−β₂ᵗ); m̂ = m / (1−β₁ᵗ)
+        np.sqrt(self.v, out=step_size)
+        step_size *= 1.0 / np.sqrt(1.0 - self.beta2**self.t)
+        step_size += self.eps
+        np.divide(lr, step_size, out=step_size)  # η per parameter
+        np.multiply(self.m, 1.0 / (1.0 - self.beta1**self.t), out=scratch)
+        scratch *= step_size
+        params -= scratch
         return step_size
 
 
