@@ -178,6 +178,8 @@ def server_figures(config, reruns):
         frames.append(1000 * (time.perf_counter() - start))
     assert not at.exception, at.exception
     charts = {c.proto.id.rsplit("-", 1)[-1] or "?": len(c.proto.spec.encode()) for c in at.get("plotly_chart")}
+    # the live charts (ui/plots.py): a component's element id ends with its key
+    charts |= {c.proto.id.rsplit("-", 1)[-1] or "?": len(c.proto.bytes) for c in at.get("bidi_component")}
     return statistics.median(steps), steps, statistics.median(frames), charts
 
 
