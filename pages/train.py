@@ -24,7 +24,7 @@ with st.sidebar:
 run = actions.current_run(wanted)
 ds, trainer = run.dataset, run.trainer
 with st.sidebar.expander("Save and load"):
-    files.file_controls(trainer)
+    files.file_controls(run)
 for note in experiment.notes(wanted):
     st.info(note, icon=":material/info:")
 
@@ -41,6 +41,7 @@ def live_view():
     if playing:
         if not actions.is_playing():  # paused since this timer started: a full rerun stops it
             st.rerun()
+        actions.wait_while_held(run)  # a download is on its way
         result = actions.train_steps(steps_per_frame)
         if result is not None and result.diverged:
             st.rerun()

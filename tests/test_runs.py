@@ -79,3 +79,17 @@ def test_widget_keys_are_registered_names_and_panels_do_not_collide():
     assert state.TRAIN_RUN.key == "train.run" and state.HOME_TRAINER.key == "home.trainer"
     slots = [v for v in vars(state).values() if isinstance(v, state.Slot)]
     assert len({s.key for s in slots}) == len(slots)  # no two slots share a key
+
+
+def test_a_download_holds_play_frames_for_a_moment(monkeypatch):
+    """Streamlit deletes a file built for a download after two script runs that do not name it: Play's
+    frames wait while the browser fetches it."""
+    from ui import actions
+
+    run = runs.Run()
+    slept = []
+    monkeypatch.setattr(actions.time, "sleep", slept.append)
+    actions.wait_while_held(run)
+    run.hold_frames()
+    actions.wait_while_held(run)
+    assert slept[0] == 0 and 1.0 < slept[1] <= runs.DOWNLOAD_HOLD_SECONDS

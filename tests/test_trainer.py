@@ -763,3 +763,31 @@ def test_model_at_snapshot_takes_an_index_and_model_at_is_its_alias():
     np.testing.assert_array_equal(trainer.model_at_snapshot(index).params, trainer.history.snapshot_params(index))
     np.testing.assert_array_equal(trainer.model_at(index).params, trainer.model_at_snapshot(index).params)
     np.testing.assert_array_equal(trainer.view(3).model.params, trainer.model_at_snapshot(index).params)
+
+
+def test_another_thread_reads_whole_steps_under_the_trainers_lock():
+    """A download built while Play trains reads the model and its history from another thread."""
+    import threading
+
+    ds = datasets.load("moons")
+    trainer = Trainer(MLP(ds.layer_sizes([16, 16]), task="binary", seed=0), ds.X_train, ds.y_train, lr=0.01)
+    done = threading.Event()
+
+    def train():
+        for _ in range(3000):
+            trainer.step()
+        done.set()
+
+    worker = threading.Thread(target=train)
+    worker.start()
+    seen = []
+    while not done.is_set():
+        with trainer.lock:
+            step = trainer.step_count
+            frame = trainer.history.frame()
+            params = trainer.model.params.copy()
+            assert frame.index[-1] == step  # every step up to now, no step half recorded
+            np.testing.assert_array_equal(params, trainer.model.params)  # nothing moved while held
+        seen.append(step)
+    worker.join()
+    assert len(set(seen)) > 3 and trainer.step_count == 3000

@@ -3,11 +3,14 @@ what the page says about a run: the Train page's run, Play, Reset, long runs, me
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from weightviz import experiment
 
 from . import state
+from . import runs
 from .runs import Run
 from .text import plain
 
@@ -34,6 +37,16 @@ def train_steps(n_steps):
     """Button callback: ``n_steps`` on the Train run (it stops by itself at a divergence)."""
     run = state.TRAIN_RUN.get()
     return None if run is None else run.train(n_steps)
+
+
+def wait_while_held(run, most=runs.DOWNLOAD_HOLD_SECONDS):
+    """Before a Play frame: wait (at most ``most`` seconds) while ``run`` holds its frames for a download.
+
+    A frame's script run would end with Streamlit's sweep of files no element names, and the second
+    such sweep deletes a file built for a download; on a busy browser the fetch can come after two
+    frames. While this waits no run ends, so the file stays until the browser has it."""
+    if run is not None:
+        time.sleep(min(max(0.0, run.hold_until - time.monotonic()), most))
 
 
 def reset():

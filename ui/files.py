@@ -28,16 +28,25 @@ def load_weights():
     st.session_state[KEYS.w_play] = False
 
 
-def file_controls(trainer):
+def file_controls(run):
     """Download the weights (.npz) and the history (.csv); upload weights saved from the same architecture.
 
     Both files are built when the button is clicked (a callable), so they hold the step the model is at
     then — also while playing, when this sidebar is not redrawn — and cost nothing on a rerun.
     """
+    trainer = run.trainer
     name = f"weightviz-{'-'.join(map(str, trainer.model.layer_sizes))}"
+
+    def built(make):
+        """``make()`` on a whole step, holding Play's frames until the browser has the file: Streamlit
+        deletes a built file after two script runs that do not name it, and Play runs ten a second."""
+        run.hold_frames()
+        with trainer.lock:
+            return make()
+
     st.download_button(
         "Weights (.npz)",
-        lambda: checkpoints.save_bytes(trainer.model),
+        lambda: built(lambda: checkpoints.save_bytes(trainer.model)),
         f"{name}.npz",
         mime="application/octet-stream",
         key=KEYS.w_download_weights,
@@ -46,7 +55,7 @@ def file_controls(trainer):
     )
     st.download_button(
         "History (.csv)",
-        lambda: trainer.history.frame().to_csv().encode(),
+        lambda: built(lambda: trainer.history.frame().to_csv().encode()),
         f"{name}-history.csv",
         mime="text/csv",
         key=KEYS.w_download_history,

@@ -8,7 +8,12 @@ diverges stops alone while the others go on.
 
 from __future__ import annotations
 
+import time
+
 from weightviz import experiment
+
+
+DOWNLOAD_HOLD_SECONDS = 1.5  # how long Play pauses for the browser to fetch a file built for download
 
 
 class Run:
@@ -20,6 +25,11 @@ class Run:
         self.dataset, self.trainer = experiment.build(self.config, memory_budget_mb=self.memory_budget_mb)
         self.problem = None  # why the configuration last asked for could not be built
         self.message = None  # what the last action on this run (a weights upload) reported
+        self.hold_until = 0.0  # time.monotonic() until which Play draws no frame (a download is on its way)
+
+    def hold_frames(self, seconds=DOWNLOAD_HOLD_SECONDS):
+        """Ask Play to draw no frame for ``seconds`` (see ``ui.actions.wait_while_held``)."""
+        self.hold_until = max(self.hold_until, time.monotonic() + seconds)
 
     def update(self, config, dataset=None):
         """Go to ``config``; returns True when that built a new model.

@@ -34,7 +34,9 @@ evaluation samples); the initial weights come from the model's seed. ``reset`` r
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 import numbers
 from dataclasses import dataclass
 
@@ -88,6 +90,17 @@ class _State:
         self.step, self.params, self.grads, self.bn_stats = step, params, grads, bn_stats
 
 
+def _locked(method):
+    """Run ``method`` holding ``self.lock``."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Trainer:
     """Trains ``model`` on (X, y) with mini-batches drawn by ``np.random.default_rng(seed)``.
 
@@ -98,6 +111,10 @@ class Trainer:
     ``trainer.step()`` applies one update and returns a :class:`StepResult` (or :class:`Diverged`);
     ``trainer.run(n)`` applies up to n; ``trainer.history`` holds what was recorded (nothing with
     ``record=False``; evaluation still runs every ``eval_every`` steps into ``last_eval``).
+
+    A trainer is driven by one thread. ``lock`` (re-entrant) is held while a step, a reset, a rewind or
+    a new start changes the model and its history: another thread that reads them (a download built
+    while Play trains) does so under ``with trainer.lock:`` and sees a whole step.
     """
 
     def __init__(
@@ -124,6 +141,7 @@ class Trainer:
         hist_bins=30,
         near_zero=1e-3,
     ):
+        self.lock = threading.RLock()
         self.model = model
         self.X, self.y = _check_data(model, X, y, "training")
         has_test = X_test is not None and len(X_test) > 0
@@ -159,6 +177,7 @@ class Trainer:
         self.reset()
 
     # -- lifecycle --------------------------------------------------------------------------------
+    @_locked
     def reset(self):
         """Back to step 0: the model's initial weights exactly (no gradient yet), fresh optimizer, both random
         streams (batches and dropout) and history."""
@@ -177,6 +196,7 @@ class Trainer:
             self.history.record(0, self.model.params)
         self._restart()
 
+    @_locked
     def start_from(self, state):
         """Make ``state`` (from ``model.state()`` or a weights file) the new step 0: load it, forget the history."""
         self.model.load_state(state)
@@ -189,6 +209,7 @@ class Trainer:
         current weights' loss is measured by the next step); an exact copy of its state is kept."""
         return self._healthy.step
 
+    @_locked
     def rewind(self, step, lr=None):
         """Go back to ``step`` and go on from there; returns the step restored.
 
@@ -232,6 +253,7 @@ class Trainer:
         self._healthy = self._state_copy()
 
     # -- one step -----------------------------------------------------------------------------------
+    @_locked
     def step(self, evaluate=None):
         """Apply one update. ``evaluate`` (default: every ``eval_every`` steps) scores the evaluation sets."""
         if self.diverged is not None:
