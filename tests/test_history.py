@@ -64,7 +64,7 @@ def test_memory_budget_thins_evenly_and_keeps_the_whole_run():
     trainer = Trainer(model, ds.X_train, ds.y_train, memory_budget_mb=budget_mb)
     trainer.run(20_000)
     h = trainer.history
-    assert h.nbytes <= budget_mb * 2**20 + sum(block.nbytes for block in h._blocks)  # + the raw blocks
+    assert h.nbytes <= budget_mb * 2**20 + h._params.nbytes + h._grads.nbytes
     for log in (h.scalars, h.hists, h.snapshots):
         steps = log.steps
         assert steps[0] == 0 and steps[-1] > 20_000 - 2 * log.stride  # covers the whole run
@@ -322,60 +322,3 @@ def test_snapshots_take_the_budget_the_capped_histogram_log_leaves():
     assert h.hists.capacity == 512
     used = sum(log.capacity * log.nbytes / len(log.steps_buf) for log in (h.scalars, h.hists, h.evals))
     assert 64 * 2**20 - used - (8 * h.n_params + 8) < h.snapshots.capacity * (8 * h.n_params + 8) <= 64 * 2**20 - used
-
-
-class _RightAway:
-    """An executor that runs what it is given at once, on the calling thread."""
-
-    def submit(self, fn, *args):
-        from concurrent.futures import Future
-
-        done = Future()
-        try:
-            done.set_result(fn(*args))
-        except Exception as error:  # handed to whoever waits, as a thread's Future would
-            done.set_exception(error)
-        return done
-
-
-def _recorded(trainer):
-    h = trainer.history
-    return h.scalar_steps, h.frame(), h.histograms("w"), h.histograms("g"), h.snapshot_steps, h.snapshot_params(-1)
-
-
-def test_statistics_computed_on_the_worker_thread_equal_those_computed_in_line(monkeypatch):
-    """Full blocks go to a worker thread; what a reader sees is what computing them in line gives."""
-    import weightviz.history as history_module
-
-    def run():
-        ds = datasets.load("digits")
-        model = MLP(ds.layer_sizes([32]), task="multiclass", seed=3)
-        trainer = Trainer(model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, seed=3)
-        trainer.run(700)  # several blocks, and a pending one
-        return _recorded(trainer)
-
-    threaded = run()
-    monkeypatch.setattr(history_module, "_worker", _RightAway)
-    in_line = run()
-    for a, b in zip(threaded, in_line, strict=True):
-        if isinstance(a, tuple):
-            for x, y in zip(a, b, strict=True):
-                np.testing.assert_array_equal(x, y)
-        elif hasattr(a, "equals"):
-            assert a.equals(b)
-        else:
-            np.testing.assert_array_equal(a, b)
-
-
-def test_a_block_that_fails_on_the_worker_raises_at_the_next_read(monkeypatch):
-    ds = datasets.xor(seed=0)
-    trainer = Trainer(MLP(ds.layer_sizes([4]), task="binary", seed=0), ds.X_train, ds.y_train)
-    h = trainer.history
-
-    def broken(block, k):
-        raise FloatingPointError("planted")
-
-    monkeypatch.setattr(h, "_flush_block", broken)
-    trainer.run(len(h._block.steps) + 1)  # fills a block: it goes to the worker
-    with pytest.raises(FloatingPointError, match="planted"):
-        h.column("batch_loss")

@@ -30,9 +30,6 @@ copied only for the rows their logs keep (``ThinningLog.due``: a slice of the bl
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 WEIGHT_STATS = ("w_norm", "w_mean", "w_std", "w_min", "w_max", "w_near_zero", "w_zero")
@@ -209,31 +206,6 @@ def segment_histograms(x, offsets, lo, hi, bins):
     return counts
 
 
-class _Block:
-    """Raw float64 copies of up to ``rows`` recorded steps: parameters, gradients, the global scalars."""
-
-    def __init__(self, rows, n_params):
-        self.params = np.empty((rows, n_params))
-        self.grads = np.empty((rows, n_params))
-        self.globals = np.empty((rows, len(GLOBAL_STATS)))
-        self.steps = np.empty(rows, dtype=np.int64)
-
-    @property
-    def nbytes(self):
-        return self.params.nbytes + self.grads.nbytes + self.globals.nbytes + self.steps.nbytes
-
-
-_WORKER = []  # the one thread that computes recorded blocks' statistics, for every History in the process
-_WORKER_LOCK = threading.Lock()
-
-
-def _worker():
-    with _WORKER_LOCK:
-        if not _WORKER:
-            _WORKER.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="weightviz-history"))
-        return _WORKER[0]
-
-
 class History:
     """Everything a Trainer records; ``frame()`` gives the scalar parts as a pandas DataFrame.
 
@@ -271,12 +243,12 @@ class History:
             (budget - sum(log.capacity * row for log, row in logs)) // snapshot_row,
             {"params": ((self.n_params,), np.float32), "grads": ((self.n_params,), np.float32)},
         )
-        # Two blocks of raw float64 copies of recent steps: steps are recorded into one while the other's
-        # statistics are computed on the worker thread (see ``_hand_off``).
+        # The pending block: raw float64 copies of recent steps.
         block = int(np.clip(BLOCK_BYTES // (16 * self.n_params + 1), 1, 256))
-        self._blocks = [_Block(block, self.n_params) for _ in range(2)]
-        self._block = self._blocks[0]
-        self._in_flight = None  # the other block's statistics, being computed (a Future)
+        self._params = np.empty((block, self.n_params))
+        self._grads = np.empty((block, self.n_params))
+        self._globals = np.empty((block, len(GLOBAL_STATS)))
+        self._steps = np.empty(block, dtype=np.int64)
         self._pending = 0
         self._last_weights = None  # weights of the step before the block, for the update ratio
         self._last_norms = np.full(L, np.nan)
@@ -284,33 +256,14 @@ class History:
     # -- recording ------------------------------------------------------------------------------
     def record(self, step, params, grads=None, lr=np.nan, batch_loss=np.nan, penalty=np.nan, grad_norm=np.nan):
         """Record the state after ``step`` updates; ``grads=None`` (step 0) records no gradient."""
-        i, block = self._pending, self._block
-        block.params[i] = params
-        block.grads[i] = np.nan if grads is None else grads
-        block.globals[i] = (lr, batch_loss, penalty, grad_norm)
-        block.steps[i] = step
+        i = self._pending
+        self._params[i] = params
+        self._grads[i] = np.nan if grads is None else grads
+        self._globals[i] = (lr, batch_loss, penalty, grad_norm)
+        self._steps[i] = step
         self._pending += 1
-        if self._pending == len(block.steps):
-            self._hand_off()
-
-    def _hand_off(self):
-        """Give the full block to the worker thread and go on recording into the other one.
-
-        The worker's NumPy reductions release the GIL, so on a machine with a core to spare the
-        statistics cost the training loop next to nothing (digits 64-128-64-10: ~55 µs a step).
-        One block is in flight at a time: the next hand-off, and every reader, waits for it first.
-        """
-        self._wait()
-        block, k = self._block, self._pending
-        self._in_flight = _worker().submit(self._flush_block, block, k)
-        self._block = self._blocks[1] if block is self._blocks[0] else self._blocks[0]
-        self._pending = 0
-
-    def _wait(self):
-        """Wait for the block in flight (re-raising what went wrong there)."""
-        if self._in_flight is not None:
-            in_flight, self._in_flight = self._in_flight, None
-            in_flight.result()
+        if self._pending == len(self._steps):
+            self.flush()
 
     def record_eval(self, step, train_loss, test_loss, train_metric, test_metric):
         """Record an evaluation; a second one at the same step replaces the first."""
@@ -335,19 +288,14 @@ class History:
             self._last_norms = layer_stats(W, self.offsets, counts=False)["norm"][0]
 
     def flush(self):
-        """Turn every recorded step into statistics, histograms and snapshots (vectorised over a block's
-        steps): waits for the block in flight, then does the pending one here."""
-        self._wait()
+        """Turn the pending block into statistics, histograms and snapshots (vectorised over its steps)."""
         if self._pending:
-            self._flush_block(self._block, self._pending)
-            self._pending = 0
+            with np.errstate(over="ignore", invalid="ignore"):  # a run about to diverge has huge values
+                self._flush()
 
-    def _flush_block(self, block, k):
-        with np.errstate(over="ignore", invalid="ignore"):  # a run about to diverge has huge values
-            self._flush(block, k)
-
-    def _flush(self, block, k):
-        steps, P, G = block.steps[:k], block.params[:k], block.grads[:k]
+    def _flush(self):
+        k = self._pending
+        steps, P, G = self._steps[:k], self._params[:k], self._grads[:k]
         W, gW = P[:, : self.n_weights], G[:, : self.n_weights]  # (k, n_weights)
         w = layer_stats(W, self.offsets, self.near_zero)
         g = layer_stats(gW, self.offsets, counts=False)
@@ -359,13 +307,14 @@ class History:
         prev_norm = np.concatenate([[self._last_norms], w["norm"][:-1]])
         with np.errstate(divide="ignore", invalid="ignore"):
             update_ratio = np.where(prev_norm > 0, delta / prev_norm, np.nan)
-        values = [block.globals[:k]]
+        values = [self._globals[:k]]
         values += [w[name[2:]] for name in WEIGHT_STATS] + [g[name[2:]] for name in GRAD_STATS]
         values += [update_ratio, self._bias_norms(P), self._bias_norms(G)]
         self.scalars.extend(steps, values=np.concatenate(values, axis=1))
         self._extend_hists(steps, W, gW, w, g)
         self.snapshots.extend(steps, params=P, grads=G)  # float32: beyond 3.4e38 is stored as inf
         self._last_weights, self._last_norms = W[-1].copy(), w["norm"][-1]
+        self._pending = 0
 
     def _extend_hists(self, steps, W, gW, w_stats, g_stats):
         """Histograms of the block rows the histogram log keeps, and only of those (their ranges are the
@@ -465,9 +414,8 @@ class History:
 
     @property
     def nbytes(self):
-        self._wait()
         logs = (self.scalars, self.hists, self.evals, self.snapshots)
-        return sum(log.nbytes for log in logs) + sum(block.nbytes for block in self._blocks)
+        return sum(log.nbytes for log in logs) + self._params.nbytes + self._grads.nbytes
 
     def frame(self):
         """The scalar history as a pandas DataFrame indexed by step, with the evaluations joined in.
