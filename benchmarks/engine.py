@@ -63,12 +63,14 @@ def weightviz_run(ds, hidden, activation, batch, record):
         with threadpool_limits(limits=1, user_api="blas"):
             trainer.run(steps)
 
+    run.trainer = trainer
     return run
 
 
-def torch_run(ds, hidden, activation, batch, dtype_name, threads=None):
+def torch_run(ds, hidden, activation, batch, dtype_name, threads=None, eval_every=None):
     """A PyTorch loop over the same network, optimizer and batches; ``threads`` sets torch's intra-op threads
-    for the timed calls (None: its default)."""
+    for the timed calls (None: its default). Every ``eval_every`` steps it measures the loss and the metric
+    on the train and test sets, as a weightviz trainer does (its evaluation is in both columns)."""
     import torch
 
     dtype = getattr(torch, dtype_name)
@@ -89,6 +91,23 @@ def torch_run(ds, hidden, activation, batch, dtype_name, threads=None):
     else:
         y, loss_fn = torch.tensor(ds.y_train, dtype=dtype)[:, None], torch.nn.MSELoss()
     rng = np.random.default_rng(0)
+    eval_sets = [(X, y), (torch.tensor(ds.X_test, dtype=dtype), None)]
+    if ds.task == "multiclass":
+        eval_sets[1] = (eval_sets[1][0], torch.tensor(ds.y_test, dtype=torch.long))
+    else:
+        eval_sets[1] = (eval_sets[1][0], torch.tensor(ds.y_test, dtype=dtype)[:, None])
+
+    def evaluate():
+        with torch.no_grad():
+            for X_eval, y_eval in eval_sets:
+                z = net(X_eval)
+                loss_fn(z, y_eval).item()
+                if ds.task == "multiclass":
+                    (z.argmax(dim=1) == y_eval).float().mean().item()
+                elif ds.task == "binary":
+                    ((z > 0).to(dtype) == y_eval).float().mean().item()
+                else:  # R²
+                    (1 - ((y_eval - z) ** 2).sum() / ((y_eval - y_eval.mean()) ** 2).sum()).item()
 
     def run(steps):
         default_threads = torch.get_num_threads()
@@ -100,7 +119,7 @@ def torch_run(ds, hidden, activation, batch, dtype_name, threads=None):
 
     def loop(steps):
         order, cursor = np.empty(0, dtype=np.int64), 0
-        for _ in range(steps):
+        for t in range(1, steps + 1):
             if cursor >= len(order):
                 order, cursor = torch.from_numpy(rng.permutation(len(X))), 0
             idx = order[cursor : cursor + batch]
@@ -109,6 +128,8 @@ def torch_run(ds, hidden, activation, batch, dtype_name, threads=None):
             loss = loss_fn(net(X[idx]), y[idx])
             loss.backward()
             opt.step()
+            if eval_every and (t % eval_every == 0 or t == steps):
+                evaluate()
 
     return run
 
@@ -135,10 +156,11 @@ def main():
             "bare": weightviz_run(ds, hidden, activation, batch, False),
             "recorded": weightviz_run(ds, hidden, activation, batch, True),
         }
+        every = runs["bare"].trainer.eval_every
         if torch:  # PyTorch at its default threads and at one thread: the faster of the two counts
             for dtype in ("float32", "float64"):
-                runs[f"{dtype}/default"] = torch_run(ds, hidden, activation, batch, dtype)
-                runs[f"{dtype}/1"] = torch_run(ds, hidden, activation, batch, dtype, threads=1)
+                runs[f"{dtype}/default"] = torch_run(ds, hidden, activation, batch, dtype, eval_every=every)
+                runs[f"{dtype}/1"] = torch_run(ds, hidden, activation, batch, dtype, threads=1, eval_every=every)
         rate = best_rates(runs, args.steps, args.repeats)
         bare, recorded = rate["bare"], rate["recorded"]
         cost = bare / recorded - 1  # extra time per step, as a share of a bare step
@@ -151,6 +173,7 @@ def main():
     print("\nsteps/second; 'record cost' = extra time of a recorded step over a bare one;")
     print("'vs f32' = weightviz *with* recording over PyTorch float32 without any. weightviz uses one BLAS")
     print("thread per call (as the app); PyTorch counts at the faster of its default threads and one thread.")
+    print("Both evaluate the train and test loss and metric at the trainer's cadence (eval_every steps).")
 
 
 if __name__ == "__main__":
