@@ -50,7 +50,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 # element (checked every 100 ms) and hooks charts that appear later.
 PROBE = """() => {
   if (window.__wv) return;
-  const W = window.__wv = {changes: [], afterplots: [], states: [], draws: [], pending: 0, text: null, metric: null, n: 0};
+  const W = window.__wv = {changes: [], afterplots: [], states: [], draws: [], pending: 0};
+  Object.assign(W, {text: null, metric: null, n: 0});
   // every Plotly draw (Streamlit's charts and ours call window.Plotly's newPlot/react): when it ends
   const wrap = () => {
     const P = window.Plotly;

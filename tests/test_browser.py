@@ -394,10 +394,8 @@ def test_playing_updates_the_four_live_charts_in_place_themed_like_the_others(br
         pg.wait_for_function("() => document.querySelectorAll('[data-testid=\"wvLivePlot\"] .main-svg').length >= 4")
         first = pg.evaluate(LIVE_CHARTS)
         start = step_count(pg)
-        pg.wait_for_function(
-            f"() => parseInt(document.querySelector('[data-testid=\"stMetricValue\"]').innerText.replace(',', '')) >= {start + 30}",
-            timeout=30_000,
-        )
+        metric = "document.querySelector('[data-testid=\"stMetricValue\"]').innerText.replace(',', '')"
+        pg.wait_for_function(f"() => parseInt({metric}) >= {start + 30}", timeout=30_000)
         later = pg.evaluate(LIVE_CHARTS)
         shot(pg, f"train-playing-{width}px")
         toggle(pg, "Play")
@@ -409,9 +407,18 @@ def test_playing_updates_the_four_live_charts_in_place_themed_like_the_others(br
         assert drawn_steps[1] >= drawn_steps[0] + 20, drawn_steps  # (the charts may trail the metric a frame)
         assert all(c["font"] == paused_font and c["bold"] for c in later), (paused_font, later)
         columns = pg.evaluate(
-            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')].map(c => c.getBoundingClientRect().width)"
+            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+            ".map(c => c.getBoundingClientRect().width)"
         )
         assert all(abs(c["width"] - max(columns)) < 30 for c in later), (later, columns)
+        # paused, they are interactive again: hovering a cell of the weight heatmap names it
+        heat = pg.locator('[data-testid="wvLivePlot"]').nth(3).locator(".nsewdrag").first
+        heat.scroll_into_view_if_needed()
+        box = heat.bounding_box()
+        pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        pg.wait_for_selector('[data-testid="wvLivePlot"] .hoverlayer .hovertext', timeout=10_000)
+        hover = pg.locator('[data-testid="wvLivePlot"] .hoverlayer .hovertext').first.text_content()
+        assert "input" in hover and "unit" in hover, hover
         assert no_exception(pg)
     finally:
         ctx.close()

@@ -779,7 +779,9 @@ def test_spec_json_is_the_figure_without_plotlys_default_template(run):
 def test_curves_mark_a_few_measurements_and_draw_many_as_lines():
     """Hundreds of markers along a line add nothing but SVG elements to restyle every Play frame."""
     ds = datasets.load("moons")
-    trainer = Trainer(MLP(ds.layer_sizes([4]), task="binary", seed=0), ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test)
+    trainer = Trainer(
+        MLP(ds.layer_sizes([4]), task="binary", seed=0), ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test
+    )
     modes = []
     for _ in range(2):
         for _ in range(40):

@@ -9,8 +9,7 @@ import streamlit as st
 
 from weightviz import experiment
 
-from . import state
-from . import runs
+from . import runs, state
 from .runs import Run
 from .text import plain
 

@@ -38,30 +38,27 @@ def file_controls(run):
     name = f"weightviz-{'-'.join(map(str, trainer.model.layer_sizes))}"
 
     def built(make):
-        """``make()`` on a whole step, holding Play's frames until the browser has the file: Streamlit
-        deletes a built file after two script runs that do not name it, and Play runs ten a second."""
-        run.hold_frames()
-        with trainer.lock:
-            return make()
+        """A download's data callable: ``make()`` on a whole step, holding Play's frames until the browser
+        has the file (Streamlit deletes a built file after two script runs that do not name it, and Play
+        runs ten a second)."""
 
-    st.download_button(
-        "Weights (.npz)",
-        lambda: built(lambda: checkpoints.save_bytes(trainer.model)),
-        f"{name}.npz",
-        mime="application/octet-stream",
-        key=KEYS.w_download_weights,
-        on_click="ignore",
-        help="The weights, biases and batch-norm statistics, with the architecture, at the current step",
-    )
-    st.download_button(
-        "History (.csv)",
-        lambda: built(lambda: trainer.history.frame().to_csv().encode()),
-        f"{name}-history.csv",
-        mime="text/csv",
-        key=KEYS.w_download_history,
-        on_click="ignore",
-        help="Every recorded step: losses, learning rate, and per-layer norms, statistics and update ratios",
-    )
+        def data():
+            run.hold_frames()
+            with trainer.lock:
+                return make()
+
+        return data
+
+    weights_help = "The weights, biases and batch-norm statistics, with the architecture, at the current step"
+    history_help = "Every recorded step: losses, learning rate, and per-layer norms, statistics and update ratios"
+    downloads = (
+        ("Weights (.npz)", lambda: checkpoints.save_bytes(trainer.model), ".npz", "application/octet-stream",
+         KEYS.w_download_weights, weights_help),
+        ("History (.csv)", lambda: trainer.history.frame().to_csv().encode(), "-history.csv", "text/csv",
+         KEYS.w_download_history, history_help),
+    )  # fmt: skip
+    for label, make, suffix, mime, key, help_text in downloads:
+        st.download_button(label, built(make), name + suffix, mime=mime, key=key, on_click="ignore", help=help_text)
     st.file_uploader(
         "Load weights (.npz) into this model",
         type=["npz"],

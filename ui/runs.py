@@ -12,7 +12,6 @@ import time
 
 from weightviz import experiment
 
-
 DOWNLOAD_HOLD_SECONDS = 1.5  # how long Play pauses for the browser to fetch a file built for download
 
 

@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 import numbers
+import threading
 from dataclasses import dataclass
 
 import numpy as np

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..surfaces import prediction_grid
-from .draft import Draft, scatter, heatmap, contour
+from .draft import Draft, contour, heatmap, scatter
 from .style import (
     CLASS_COLORS,
     MAX_SCATTER,

@@ -13,9 +13,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
-
 # property names that hold an underscore themselves (plotly's own list, BaseFigure._valid_underscore_properties)
-UNDERSCORED = ("error_x", "error_y", "error_z", "copy_xstyle", "copy_ystyle", "copy_zstyle", "paper_bgcolor", "plot_bgcolor")
+UNDERSCORED = (
+    "error_x",
+    "error_y",
+    "error_z",
+    "copy_xstyle",
+    "copy_ystyle",
+    "copy_zstyle",
+    "paper_bgcolor",
+    "plot_bgcolor",
+)
 
 
 def expand(props):
@@ -117,7 +125,9 @@ class Draft:
 
     def legend_entries(self):
         """(legendgroup, name) of each trace the legend lists."""
-        return [(t.get("legendgroup"), t["name"]) for t in self.data if t.get("name") and t.get("showlegend") is not False]
+        return [
+            (t.get("legendgroup"), t["name"]) for t in self.data if t.get("name") and t.get("showlegend") is not False
+        ]
 
     def legend_title(self):
         title = self.layout.get("legend", {}).get("title")

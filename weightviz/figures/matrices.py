@@ -8,7 +8,7 @@ import numpy as np
 
 from ..formatting import brief, number
 from ..summaries import pool_matrix, shared_histograms
-from .draft import Draft, heatmap, bar
+from .draft import Draft, bar, heatmap
 from .style import (
     CHART_WIDTH,
     CLASS_COLORS,
