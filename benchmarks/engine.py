@@ -23,10 +23,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from weightviz import MLP, Trainer, datasets  # noqa: E402
 
 CONFIGS = {
-    # name: (dataset, hidden sizes, activation, batch size)
-    "playground 2-8-8-1, batch 32": ("moons", [8, 8], "tanh", 32),
-    "digits 64-128-64-10, batch 128": ("digits", [128, 64], "relu", 128),
-    "linear 8-1, batch 32": ("linear", [], "relu", 32),
+    # name: (dataset, hidden sizes, activation, batch size, weightviz dtype)
+    "playground 2-8-8-1, batch 32": ("moons", [8, 8], "tanh", 32, "float64"),
+    "digits 64-128-64-10, batch 128": ("digits", [128, 64], "relu", 128, "float64"),
+    "  the same in float32": ("digits", [128, 64], "relu", 128, "float32"),
+    "linear 8-1, batch 32": ("linear", [], "relu", 32, "float64"),
 }
 
 
@@ -44,9 +45,9 @@ def best_rates(runs, steps, repeats):
     return best
 
 
-def weightviz_run(ds, hidden, activation, batch, record):
+def weightviz_run(ds, hidden, activation, batch, record, dtype="float64"):
     """Trainer.run of a fresh trainer, with one BLAS thread per call as in the app (ui/nav.py)."""
-    model = MLP(ds.layer_sizes(hidden), activation=activation, task=ds.task, init="he_normal", seed=0)
+    model = MLP(ds.layer_sizes(hidden), activation=activation, task=ds.task, init="he_normal", seed=0, dtype=dtype)
     trainer = Trainer(
         model,
         ds.X_train,
@@ -150,11 +151,11 @@ def main():
     header = f"{'configuration':34} {'bare':>9} {'recorded':>9} {'record cost':>11}"
     header += f" {'torch f32':>9} {'torch f64':>9} {'vs f32':>7}" if torch else ""
     print(header)
-    for name, (dataset, hidden, activation, batch) in CONFIGS.items():
+    for name, (dataset, hidden, activation, batch, dtype) in CONFIGS.items():
         ds = datasets.load(dataset, **({"n_samples": 500} if dataset == "moons" else {}))
         runs = {
-            "bare": weightviz_run(ds, hidden, activation, batch, False),
-            "recorded": weightviz_run(ds, hidden, activation, batch, True),
+            "bare": weightviz_run(ds, hidden, activation, batch, False, dtype),
+            "recorded": weightviz_run(ds, hidden, activation, batch, True, dtype),
         }
         every = runs["bare"].trainer.eval_every
         if torch:  # PyTorch at its default threads and at one thread: the faster of the two counts
@@ -174,6 +175,7 @@ def main():
     print("'vs f32' = weightviz *with* recording over PyTorch float32 without any. weightviz uses one BLAS")
     print("thread per call (as the app); PyTorch counts at the faster of its default threads and one thread.")
     print("Both evaluate the train and test loss and metric at the trainer's cadence (eval_every steps).")
+    print("weightviz computes in float64 unless a row says float32 (MLP(..., dtype='float32')).")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import numerical_gradient, relative_error
-from weightviz import MLP, activations, regularizers
+from weightviz import MLP, activations, datasets, regularizers
 
 TASKS = {"regression": 2, "binary": 1, "multiclass": 3}  # task -> outputs
 LAYER_OPTIONS = {
@@ -316,3 +316,31 @@ def test_logits_check_their_arguments():
         model.logits(np.ones((3, 2)), chunk_rows=0)
     with pytest.raises(ValueError, match="shape"):
         model.logits(np.ones((3, 5)))
+
+
+@pytest.mark.parametrize(
+    "task,hidden,batch_norm", [("regression", [], False), ("binary", [8, 8], True), ("multiclass", [16], False)]
+)
+def test_a_float32_model_computes_in_float32_and_agrees_with_float64(task, hidden, batch_norm):
+    """``dtype="float32"``: every array of a step is single precision (no silent float64), and the loss and
+    gradients are those of the float64 model to single precision."""
+    ds = {
+        "regression": datasets.load("house_prices"),
+        "binary": datasets.load("moons"),
+        "multiclass": datasets.load("iris"),
+    }[task]
+    models = [
+        MLP(ds.layer_sizes(hidden), activation="tanh", task=task, seed=4, batch_norm=batch_norm, dtype=dtype)
+        for dtype in ("float64", "float32")
+    ]
+    X, y = ds.X_train[:40], ds.y_train[:40]
+    exact, single = (m.loss_and_grads(X, y, training=True, rng=np.random.default_rng(0)) for m in models)
+    np.testing.assert_allclose(single[0], exact[0], rtol=1e-5)
+    scale = max(np.abs(g).max() for g in exact[1] + exact[2])  # (a bias before batch norm has gradient 0)
+    for a, b in zip(single[1] + single[2], exact[1] + exact[2], strict=True):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5 * scale)
+    m = models[1]
+    assert m.params.dtype == m.grads.dtype == m.forward(X).dtype == m.logits(X).dtype == np.float32
+    with pytest.raises(ValueError, match="float64 or float32"):
+        MLP([2, 1], dtype="float16")

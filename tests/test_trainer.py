@@ -791,3 +791,25 @@ def test_another_thread_reads_whole_steps_under_the_trainers_lock():
         seen.append(step)
     worker.join()
     assert len(set(seen)) > 3 and trainer.step_count == 3000
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
+def test_a_float32_trainer_keeps_single_precision_and_reruns_bit_identically(optimizer):
+    ds = datasets.load("moons")
+
+    def train():
+        model = MLP(ds.layer_sizes([8, 8]), activation="tanh", task="binary", seed=2, dtype="float32")
+        trainer = Trainer(
+            model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, optimizer=optimizer, lr=0.05
+        )
+        trainer.run(300)
+        return trainer
+
+    a, b = train(), train()
+    np.testing.assert_array_equal(a.model.params, b.model.params)
+    assert a.model.params.dtype == a.X.dtype == a.y.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in vars(a.optimizer).values() if isinstance(v, np.ndarray))
+    assert a.last_eval["test_metric"] > 0.85  # it learns
+    huge = np.full_like(ds.X_train, 1e39)
+    with pytest.raises(ValueError, match="too large for float32"):
+        Trainer(a.model, huge, ds.y_train)

@@ -6,7 +6,8 @@ task="binary")``, softmax regression ``MLP([d, k], task="multiclass")`` and deep
 Each hidden layer is Dense → [BatchNorm] → activation → [Dropout]; the last layer is Dense and
 produces logits.
 
-All parameters live in one flat float64 vector ``model.params`` laid out as
+All parameters live in one flat vector ``model.params`` (float64; ``dtype="float32"`` computes in single
+precision: about twice the speed of the matrix products, for networks where that matters) laid out as
 [W₀, W₁, …, b₀, b₁, …, γ₀, β₀, …]; ``model.weights[l]`` and ``model.biases[l]`` are views into it,
 so in-place updates are visible everywhere, and the weights alone are the contiguous
 ``model.params[:model.n_weights]`` (the penalties act there only). ``model.grads`` mirrors it.
@@ -42,7 +43,11 @@ class MLP:
         bias_init=0.0,
         dropout=0.0,
         batch_norm=False,
+        dtype="float64",
     ):
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float64, np.float32):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
         sizes = [int(s) for s in layer_sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"layer_sizes needs an input and an output size, all ≥ 1; got {list(layer_sizes)}")
@@ -78,7 +83,7 @@ class MLP:
         shapes_bn = [(n,) for n in sizes[1:-1] for _ in ("gamma", "beta")] if with_bn else []
         self.n_weights = sum(a * b for a, b in shapes_W)
         n_bias = sum(sizes[1:])
-        self.params = np.zeros(self.n_weights + n_bias + sum(s[0] for s in shapes_bn))
+        self.params = np.zeros(self.n_weights + n_bias + sum(s[0] for s in shapes_bn), dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
         self.weights = _views(self.params, 0, shapes_W)
         self.grad_weights = _views(self.grads, 0, shapes_W)
@@ -147,7 +152,7 @@ class MLP:
             raise ValueError(f"chunk_rows must be ≥ 1, got {chunk_rows}")
         if len(X) <= chunk_rows:
             return self._infer(X)
-        Z = np.empty((len(X), self.layer_sizes[-1]))
+        Z = np.empty((len(X), self.layer_sizes[-1]), dtype=self.dtype)
         for start in range(0, len(X), chunk_rows):
             Z[start : start + chunk_rows] = self._infer(X[start : start + chunk_rows])
         return Z
@@ -206,7 +211,7 @@ class MLP:
                 bn.running_mean[...], bn.running_var[...] = mean, var
 
     def _check_input(self, X):
-        X = np.asarray(X, dtype=float)
+        X = np.asarray(X, dtype=self.dtype)
         if X.ndim != 2 or X.shape[1] != self.weights[0].shape[0]:
             raise ValueError(f"X must have shape (n, {self.weights[0].shape[0]}), got {X.shape}")
         return X

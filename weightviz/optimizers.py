@@ -19,7 +19,7 @@ from .formatting import typed
 class SGD:
     """Plain gradient descent: θ ← θ − η·g."""
 
-    def __init__(self, n_params, n_weights):
+    def __init__(self, n_params, n_weights, dtype=np.float64):
         self.t = 0
 
     def step(self, params, grads, lr):
@@ -35,9 +35,9 @@ class Momentum:
     unit of gradient, and the L1 threshold scales with it to keep the lasso's fixed point.
     """
 
-    def __init__(self, n_params, n_weights, momentum=0.9, nesterov=False):
+    def __init__(self, n_params, n_weights, momentum=0.9, nesterov=False, dtype=np.float64):
         self.momentum, self.nesterov = momentum, nesterov
-        self.velocity = np.zeros(n_params)
+        self.velocity = np.zeros(n_params, dtype=dtype)
         self.t = 0
 
     def step(self, params, grads, lr):
@@ -54,9 +54,9 @@ class Momentum:
 class RMSprop:
     """RMSprop: s ← ρ·s + (1 − ρ)·g², θ ← θ − η·g/(√s + ε)."""
 
-    def __init__(self, n_params, n_weights, rho=0.9, eps=1e-8):
+    def __init__(self, n_params, n_weights, rho=0.9, eps=1e-8, dtype=np.float64):
         self.rho, self.eps = rho, eps
-        self.square_avg = np.zeros(n_params)
+        self.square_avg = np.zeros(n_params, dtype=dtype)
         self.t = 0
 
     def step(self, params, grads, lr):
@@ -71,14 +71,14 @@ class RMSprop:
 class Adam:
     """Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)."""
 
-    def __init__(self, n_params, n_weights, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, n_params, n_weights, beta1=0.9, beta2=0.999, eps=1e-8, dtype=np.float64):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
-        self.m = np.zeros(n_params)
-        self.v = np.zeros(n_params)
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
         self.n_weights = n_weights
         self.t = 0
-        self._step_size = np.empty(n_params)  # reused each step: no temporaries of the parameters' size
-        self._scratch = np.empty(n_params)
+        self._step_size = np.empty(n_params, dtype=dtype)  # reused each step: no temporaries of the parameters' size
+        self._scratch = np.empty(n_params, dtype=dtype)
 
     def step(self, params, grads, lr):
         """One update; returns η per parameter, η/(√v̂ + ε) (an array valid until the next step)."""
@@ -108,8 +108,8 @@ class AdamW(Adam):
     Unlike the l2 penalty, the decay never passes through m and v, so it is not rescaled by them.
     """
 
-    def __init__(self, n_params, n_weights, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
-        super().__init__(n_params, n_weights, beta1, beta2, eps)
+    def __init__(self, n_params, n_weights, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, dtype=np.float64):
+        super().__init__(n_params, n_weights, beta1, beta2, eps, dtype)
         self.weight_decay = weight_decay
 
     def step(self, params, grads, lr):
@@ -120,14 +120,15 @@ class AdamW(Adam):
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
 
 
-def make(name, n_params, n_weights, **options):
-    """A fresh optimizer ``name`` for ``n_params`` parameters (the first ``n_weights`` are weights)."""
+def make(name, n_params, n_weights, dtype=np.float64, **options):
+    """A fresh optimizer ``name`` for ``n_params`` parameters (the first ``n_weights`` are weights) of
+    ``dtype`` (its state has the parameters' precision)."""
     try:
         cls = OPTIMIZERS[name]
     except KeyError:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}") from None
     try:
-        return cls(n_params, n_weights, **options)
+        return cls(n_params, n_weights, dtype=dtype, **options)
     except TypeError:
         raise ValueError(f"optimizer {name!r} takes no option among {', '.join(sorted(options))}") from None
 

@@ -246,7 +246,7 @@ class Trainer:
         """From the current state on: a fresh optimizer, an evaluation, a fresh smoothed loss (its start
         L₀ is the train loss just measured) and this state as the healthy copy."""
         self.optimizer = optimizers.make(
-            self.optimizer_name, self.model.n_params, self.model.n_weights, **self.optimizer_options
+            self.optimizer_name, self.model.n_params, self.model.n_weights, self.model.dtype, **self.optimizer_options
         )
         scores = self.evaluate()
         self.monitor = health.LossMonitor(self.smoothing_window, scores["train_loss"])
@@ -491,7 +491,8 @@ def _sample(X, y, rows, rng):
 
 
 def _check_data(model, X, y, what):
-    """X as a float (n, d) array, y as labels or targets matching the model's task; ValueError otherwise."""
+    """X as an (n, d) array of the model's dtype, y as labels or targets matching the model's task (targets
+    in the model's dtype); ValueError otherwise."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     d_in, d_out = model.layer_sizes[0], model.layer_sizes[-1]
@@ -519,4 +520,10 @@ def _check_data(model, X, y, what):
             raise ValueError("binary y must hold 0 and 1")
         if task == "regression" and d_out > 1 and (y.ndim != 2 or y.shape[1] != d_out):
             raise ValueError(f"regression with {d_out} outputs needs y of shape (n, {d_out})")
+    if model.dtype != np.float64:
+        with np.errstate(over="ignore"):  # too large a value becomes inf: refused below
+            X = X.astype(model.dtype)
+            y = y if task == "multiclass" else y.astype(model.dtype)
+        if not (np.isfinite(X).all() and (task == "multiclass" or np.isfinite(y).all())):
+            raise ValueError(f"{what} values too large for {model.dtype} (use float64)")
     return X, y
