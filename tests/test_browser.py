@@ -141,6 +141,14 @@ def test_train_page_steps_and_plays(context, server):
             timeout=30_000,
         )
         assert no_exception(pg)
+    pg.get_by_role("tab", name="Over time").click()
+    wait_until_idle(pg)
+    choose(pg, "Dataset", "house prices")  # the tabs change (R²): the open one stays open
+    selected = pg.locator('[role="tab"][aria-selected="true"]').inner_text()
+    assert selected == "Over time" and pg.get_by_role("tab", name="Gradient and R²").count() == 1
+    choose(pg, "Dataset", "moons")
+    pg.get_by_role("tab", name="Gradient and accuracy").click()
+    wait_until_idle(pg)
     for _ in range(2):  # a full screenshot of the layer section too
         pg.mouse.move(900, 600)
         pg.mouse.wheel(0, 1600)

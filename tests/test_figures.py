@@ -755,6 +755,23 @@ def test_a_draft_builds_the_figure_go_figure_would():
     shaped = Draft().add_hline(y=-3, line={"dash": "dash"}, annotation_text="1e-3").figure()
     line = go.Figure().add_hline(y=-3, line={"dash": "dash"}).layout.shapes[0]
     assert shaped.layout.shapes[0] == line and shaped.layout.annotations[0].text == "1e-3"
+    # a nested property given twice in one call, a title after None or as text first, free-form meta
+    for props in (
+        {"x": [1], "y": [2], "marker_line_width": 2, "marker": {"size": 3}},
+        {"x": [1], "y": [2], "meta": {"a_b": 1}},
+    ):
+        one = _without_template(Draft(scatter(**props)).figure())
+        assert one == _without_template(go.Figure(go.Scatter(**props))), props
+    for calls in (
+        [{"xaxis_title": "x", "xaxis": {"range": [0, 1]}}],
+        [{"title": None, "title_x": 0.5}],
+        [{"title": "a"}, {"title_font_size": 9}],
+    ):
+        drafted, built = Draft(), go.Figure()
+        for call in calls:
+            drafted.update_layout(**call)
+            built.update_layout(**call)
+        assert _without_template(drafted.figure()) == _without_template(built), calls
     # a trace of the wrong kind of value is refused when the figure is made, as go.Figure would
     with pytest.raises(ValueError):
         Draft(heatmap(z=[[1]], colorscale="not a scale")).figure()

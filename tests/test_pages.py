@@ -660,3 +660,17 @@ def test_the_four_live_charts_are_kept_and_updated_in_place_static_while_playing
     assert title(json.loads(at.get("bidi_component")[3].proto.bytes)) == "W1 at step 10"
     set_widget(at, "w_play", False)
     assert [e.proto.id for e in at.get("bidi_component")] == ids
+
+
+def test_the_open_inspector_tab_stays_open_when_the_tabs_change():
+    """Tab labels name the metric (accuracy, R²) and digits and linear models add a tab: Streamlit gives
+    such tabs a new identity, and the page reopens the tab of the same kind."""
+    at = open_train()
+    at.session_state[state.TRAIN_KEYS.w_detail] = "Over time"
+    at.session_state[state.DETAIL_TAB.key] = {"": "over_time"}  # what choosing the tab keeps (its callback)
+    at.run()
+    set_widget(at, "w_dataset", "house_prices")  # R²: "Gradient and R²" instead of "Gradient and accuracy"
+    at.button(key="step10").click().run()
+    titles = [title(f) for f in figures(at)]
+    assert any("weights over time" in t for t in titles), titles
+    assert [t.label for t in at.tabs][0] == "Gradient and R²"

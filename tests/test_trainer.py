@@ -773,9 +773,16 @@ def test_another_thread_reads_whole_steps_under_the_trainers_lock():
     trainer = Trainer(MLP(ds.layer_sizes([16, 16]), task="binary", seed=0), ds.X_train, ds.y_train, lr=0.01)
     done = threading.Event()
 
-    def train():
-        for _ in range(3000):
-            trainer.step()
+    errors = []
+
+    def train():  # as Play: a few steps, then the page reads the history without the lock
+        try:
+            for _ in range(600):
+                trainer.run(5)
+                trainer.history.column("batch_loss")
+                trainer.history.histograms("w")
+        except Exception as error:  # handed to the test's thread
+            errors.append(error)
         done.set()
 
     worker = threading.Thread(target=train)
@@ -790,7 +797,9 @@ def test_another_thread_reads_whole_steps_under_the_trainers_lock():
             np.testing.assert_array_equal(params, trainer.model.params)  # nothing moved while held
         seen.append(step)
     worker.join()
+    assert not errors, errors
     assert len(set(seen)) > 3 and trainer.step_count == 3000
+    np.testing.assert_array_equal(trainer.history.scalar_steps, np.arange(3001))  # no step lost or twice
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam", "adamw"])

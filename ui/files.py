@@ -43,9 +43,11 @@ def file_controls(run):
         runs ten a second)."""
 
         def data():
-            run.hold_frames()
+            run.hold_frames()  # while it is built, and again once it is (a long history takes ~1 s)
             with trainer.lock:
-                return make()
+                made = make()
+            run.hold_frames()
+            return made
 
         return data
 

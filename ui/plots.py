@@ -26,13 +26,16 @@ THEME_WAIT_MS = 3000  # how long a chart waits for a Streamlit chart to borrow t
 
 # Runs in the page: a module Streamlit imports once and calls on every update with the same element.
 LIVE_JS = r"""
-let theme = null;  // the template Streamlit's own charts carry: fonts, grid and axis colours
+let theme = null, themeSource = null;  // the template Streamlit's charts carry: fonts, grid, axis colours
 
 function streamlitTheme() {
-  if (theme) return theme;
+  // Streamlit rebuilds its charts' template when the app's theme changes: copy it again then
   const chart = document.querySelector('.stPlotlyChart .js-plotly-plot');
   const template = chart && chart.layout && chart.layout.template;
-  if (template) theme = JSON.parse(JSON.stringify(template));
+  if (template && template !== themeSource) {
+    theme = JSON.parse(JSON.stringify(template));
+    themeSource = template;
+  }
   return theme;
 }
 

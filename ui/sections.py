@@ -61,28 +61,42 @@ def live_charts(trainer, ds, view, layer, prefix="", static_graph=False):
 
 
 def detail_tabs(trainer, ds, layer):
-    """The layer inspector's tabs: the gradient and the metric, histograms now vs the start, distributions
-    over time, norms and update ratios; unit images for digits, weights by feature for a linear model."""
-    names = [f"Gradient and {trainer.model.task.metric_name}", "Now vs start", "Over time", "Norms and update ratios"]
+    """The layer inspector's tabs as {kind: label}: the gradient and the metric, histograms now vs the
+    start, distributions over time, norms and update ratios; unit images for digits, weights by feature
+    for a linear model."""
+    tabs = {"gradient": f"Gradient and {trainer.model.task.metric_name}", "now": "Now vs start"}
+    tabs |= {"over_time": "Over time", "norms": "Norms and update ratios"}
     if "image_shape" in ds.meta:
-        names.append("Unit images")
+        tabs["units"] = "Unit images"
     if len(trainer.model.weights) == 1:
-        names.append("Weights by feature")
-    return names
+        tabs["linear"] = "Weights by feature"
+    return tabs
 
 
 def layer_detail(trainer, ds, view, layer, chart, prefix=""):
     """The chosen layer in tabs (see :func:`detail_tabs`). Only the open tab is computed and drawn: a Step
-    click used to redraw all 8–10 charts of this section, most of them below the fold."""
-    names = detail_tabs(trainer, ds, layer)
-    tabs = st.tabs(names, key=f"{prefix}{KEYS.w_detail}", on_change="rerun")
-    draw = (_gradient_tab, _histograms_tab, _over_time_tab, _norms_tab)
-    for i, tab in enumerate(tabs):
+    click used to redraw all 8–10 charts of this section, most of them below the fold.
+
+    The open tab's kind is kept (``state.DETAIL_TAB``): Streamlit gives tabs whose labels change (another
+    metric, a digits or a linear model) a new identity, and the kept kind reopens the same tab."""
+    kinds = detail_tabs(trainer, ds, layer)
+    key = f"{prefix}{KEYS.w_detail}"
+    kept = (state.DETAIL_TAB.get() or {}).get(prefix)
+    labels = list(kinds.values())
+
+    def remember():
+        chosen = st.session_state.get(key)
+        open_kind = next((kind for kind, label in kinds.items() if label == chosen), None)
+        state.DETAIL_TAB.set({**(state.DETAIL_TAB.get() or {}), prefix: open_kind})
+
+    tabs = st.tabs(labels, key=key, default=kinds.get(kept), on_change=remember)
+    draw = {"gradient": _gradient_tab, "now": _histograms_tab, "over_time": _over_time_tab, "norms": _norms_tab}
+    for kind, tab in zip(kinds, tabs, strict=True):
         if tab.open is not False:  # (None: a Streamlit that does not track tabs draws them all)
             with tab:
-                if i < len(draw):
-                    draw[i](trainer, ds, view, layer, chart, prefix)
-                elif names[i] == "Unit images":
+                if kind in draw:
+                    draw[kind](trainer, ds, view, layer, chart, prefix)
+                elif kind == "units":
                     units = figures.unit_images(view.weights[0], ds.meta["image_shape"])
                     st.plotly_chart(units, key=f"{prefix}units", **chart)
                 else:

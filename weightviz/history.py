@@ -30,6 +30,8 @@ copied only for the rows their logs keep (``ThinningLog.due``: a slice of the bl
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 WEIGHT_STATS = ("w_norm", "w_mean", "w_std", "w_min", "w_max", "w_near_zero", "w_zero")
@@ -221,7 +223,10 @@ class History:
     All four start at step 0 and end at the last step offered to them.
     """
 
-    def __init__(self, model, budget_mb=64.0, bins=30, near_zero=1e-3):
+    def __init__(self, model, budget_mb=64.0, bins=30, near_zero=1e-3, lock=None):
+        # Held while a flush turns the pending block into statistics: readers on two threads (the page and a
+        # download) may both flush. A Trainer passes its own lock, so a reader holding it sees whole steps.
+        self.lock = lock if lock is not None else threading.RLock()
         self.weight_shapes = [W.shape for W in model.weights]
         self.offsets = np.asarray(model.weight_offsets)
         self.n_weights, self.n_params = model.n_weights, model.n_params
@@ -289,8 +294,8 @@ class History:
 
     def flush(self):
         """Turn the pending block into statistics, histograms and snapshots (vectorised over its steps)."""
-        if self._pending:
-            with np.errstate(over="ignore", invalid="ignore"):  # a run about to diverge has huge values
+        with self.lock, np.errstate(over="ignore", invalid="ignore"):  # a run about to diverge: huge values
+            if self._pending:
                 self._flush()
 
     def _flush(self):

@@ -191,7 +191,7 @@ class Trainer:
         self._order, self._cursor = np.empty(0, dtype=np.intp), 0
         self._prev_params = np.empty_like(self.model.params)
         self._prev_grads = np.empty_like(self.model.grads)
-        self.history = History(self.model, **self._history_options)
+        self.history = History(self.model, lock=self.lock, **self._history_options)
         if self.record:
             self.history.record(0, self.model.params)
         self._restart()

@@ -26,6 +26,9 @@ UNDERSCORED = (
 )
 
 
+FREE_FORM = ("meta",)  # values plotly keeps as given: their keys are not property paths
+
+
 def expand(props):
     """``{"xaxis_title": "step"}`` → ``{"xaxis": {"title": "step"}}``, recursively (plotly's magic underscores;
     ``plot_bgcolor`` and the other names plotly lists with an underscore stay whole)."""
@@ -37,12 +40,17 @@ def expand(props):
         *parents, leaf = (part.replace("-", "_") for part in protected.split("_"))
         node = out
         for part in parents:
-            node = node.setdefault(part, {})
-        if isinstance(value, dict):
+            if not isinstance(node.get(part), dict):  # (None or text before: the dict replaces it)
+                node[part] = {} if part != "title" or not isinstance(node.get(part), str) else {"text": node[part]}
+            node = node[part]
+        if isinstance(value, dict) and leaf not in FREE_FORM:
             value = expand(value)
         elif leaf == "title" and isinstance(value, str):
             value = {"text": value}  # plotly's shorthand: a title given as text is its text
-        node[leaf] = value
+        if isinstance(value, dict) and isinstance(node.get(leaf), dict) and leaf not in FREE_FORM:
+            merge(node[leaf], value)  # marker_line_width=2 and marker={...} in one call: both kept
+        else:
+            node[leaf] = value
     return out
 
 
