@@ -344,3 +344,69 @@ def test_a_float32_model_computes_in_float32_and_agrees_with_float64(task, hidde
     assert m.params.dtype == m.grads.dtype == m.forward(X).dtype == m.logits(X).dtype == np.float32
     with pytest.raises(ValueError, match="float64 or float32"):
         MLP([2, 1], dtype="float16")
+
+
+@pytest.fixture(scope="module")
+def deep_input():
+    """Issue 9's setting: 1000 rows of 500 N(0, 1) inputs, a target to take a loss against."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((1000, 500)), rng.standard_normal(1000)
+
+
+def _deep(init, activation, **init_options):
+    return MLP([500] * 11 + [1], activation=activation, init=init, init_options=init_options, seed=1)
+
+
+def _saturated(a):
+    return float(np.mean(np.abs(a) > 0.97))
+
+
+def test_trace_shows_activations_vanish_under_tiny_weights(deep_input):
+    trace = _deep("normal", "tanh", std=0.01).trace(*deep_input)
+    assert len(trace.activations) == len(trace.grads) == 10
+    assert trace.activations[-1].std() < 1e-5  # each layer multiplies the spread by ~0.01·√500 ≈ 0.22
+
+
+def test_trace_shows_tanh_saturating_under_unit_weights(deep_input):
+    trace = _deep("normal", "tanh", std=1.0).trace(*deep_input)
+    assert _saturated(trace.activations[-1]) > 0.8
+
+
+@pytest.mark.parametrize("init", ["lecun_normal", "xavier_normal"])
+def test_trace_shows_lecun_and_xavier_keeping_tanh_alive_decaying_slowly(deep_input, init):
+    trace = _deep(init, "tanh").trace(*deep_input)
+    stds = [a.std() for a in trace.activations]
+    assert 0.1 < stds[-1] < 0.5 and stds[-1] < stds[0]
+
+
+def test_trace_shows_he_keeping_relu_activations_steady(deep_input):
+    trace = _deep("he_normal", "relu").trace(*deep_input)
+    first, last = trace.activations[0].std(), trace.activations[-1].std()
+    assert 0.5 < last / first < 2.0
+
+
+@pytest.mark.parametrize("batch_norm,dropout", [(False, 0.0), (True, 0.0), (False, 0.3)])
+def test_trace_grads_are_the_loss_gradient_with_respect_to_each_activation(batch_norm, dropout):
+    """Perturb one activation output, run the rest of the network forward, difference the loss."""
+    rng = np.random.default_rng(3)
+    model = MLP([4, 6, 5, 2], activation="tanh", task="multiclass", seed=2, batch_norm=batch_norm, dropout=dropout)
+    X, y = rng.standard_normal((9, 4)), rng.integers(0, 2, 9)
+    kept_grads = model.grads.copy()
+    trace = model.trace(X, y)
+    np.testing.assert_array_equal(model.grads, kept_grads)  # left as it was
+    assert trace.loss == pytest.approx(model.loss_and_grads(X, y)[0])
+    acts = [i for i, layer in enumerate(model.layers) if type(layer).__name__ == "ActivationLayer"]
+
+    def loss_from(layer_index, A):
+        for layer in model.layers[layer_index + 1 :]:
+            A = layer.infer(A)
+        return model.task.loss_and_grad(A, y)[0]
+
+    for l, index in enumerate(acts):
+        A, dA, h = trace.activations[l], trace.grads[l], 1e-6
+        for cell in [(0, 0), (4, 2), (8, len(A[0]) - 1)]:
+            up, down = A.copy(), A.copy()
+            up[cell] += h
+            down[cell] -= h
+            numeric = (loss_from(index, up) - loss_from(index, down)) / (2 * h)
+            assert dA[cell] == pytest.approx(numeric, rel=1e-6, abs=1e-10)

@@ -4,13 +4,14 @@
 >>> model = MLP([2, 8, 8, 1], activation="tanh", task="binary", init="xavier_uniform", seed=0)
 """
 
-from . import activations, datasets, initializers, losses, optimizers, regularizers
+from . import activations, datasets, initializers, losses, optimizers, propagation, regularizers
 from .history import History
-from .model import MLP
+from .model import MLP, Trace
 from .trainer import Diverged, StepResult, Trainer
 
 __all__ = [
     "MLP",
+    "Trace",
     "Trainer",
     "History",
     "Diverged",
@@ -20,5 +21,6 @@ __all__ = [
     "initializers",
     "losses",
     "optimizers",
+    "propagation",
     "regularizers",
 ]

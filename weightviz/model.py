@@ -20,12 +20,25 @@ so predicting on 100 000 rows holds one chunk's activations at a time and nothin
 
 from __future__ import annotations
 
+import contextlib
+from typing import NamedTuple
+
 import numpy as np
 
 from . import initializers, losses
 from .layers import ActivationLayer, BatchNorm, Dense, Dropout
 
 CHUNK_ROWS = 8_192  # rows per chunk of the cache-free inference pass (logits, predict)
+
+
+class Trace(NamedTuple):
+    """What :meth:`MLP.trace` saw: per hidden layer, its activation's output and ∂L/∂ of it; L; and the
+    gradient of L with respect to each weight matrix (copies, (fan_in, fan_out))."""
+
+    activations: list
+    grads: list
+    loss: float
+    weight_grads: list
 
 
 class MLP:
@@ -201,10 +214,41 @@ class MLP:
         Whatever the last training step left stays as it was: ``model.grads`` (the gradient a page shows
         as the last step's) and the batch-norm running statistics are saved first and restored after.
         """
-        kept = self.grads.copy(), [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.batch_norms]
-        try:
+        with self._kept_state():
             loss = self.forward_backward(X, y, training, rng)
             return loss, [g.copy() for g in self.grad_weights], [g.copy() for g in self.grad_biases]
+
+    def trace(self, X, y, training=False, rng=None):
+        """What flows through the network on (X, y): a :class:`Trace` with, for each hidden layer, the
+        output of its activation, ``activations[l]`` of shape (n, units), and the gradient of the mean
+        data loss L (as :meth:`loss_and_grads`) with respect to that output, ``grads[l]``, same shape.
+
+        Exact: the model's own forward and backward pass, recorded on the way (with dropout after an
+        activation, the activation's output before dropout and the gradient reaching it through the
+        mask). Inference mode by default; ``training=True, rng=...`` as in ``loss_and_grads``. Like it,
+        leaves ``model.grads`` and the batch-norm running statistics as they were.
+        """
+        with self._kept_state():
+            A = self._check_input(X)
+            activations = []
+            for layer in self.layers:
+                A = layer.forward(A, training, rng)
+                if isinstance(layer, ActivationLayer):
+                    activations.append(A)
+            loss, dA = self.task.loss_and_grad(A, np.asarray(y))
+            grads = []
+            for layer in reversed(self.layers):
+                if isinstance(layer, ActivationLayer):
+                    grads.append(dA)  # ∂L/∂(this activation's output): what its backward receives
+                dA = layer.backward(dA)
+            return Trace(activations, grads[::-1], loss, [g.copy() for g in self.grad_weights])
+
+    @contextlib.contextmanager
+    def _kept_state(self):
+        """Restore ``model.grads`` and the batch-norm running statistics on the way out."""
+        kept = self.grads.copy(), [(bn.running_mean.copy(), bn.running_var.copy()) for bn in self.batch_norms]
+        try:
+            yield
         finally:
             self.grads[...] = kept[0]
             for bn, (mean, var) in zip(self.batch_norms, kept[1], strict=True):
