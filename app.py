@@ -9,6 +9,7 @@ nav.enter_app()
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/initializers.py", title="Initializers", icon=":material/compare:"),
 ]
 navigation = st.navigation(pages)
 nav.follow_deep_link(pages)

@@ -430,3 +430,26 @@ def test_playing_updates_the_four_live_charts_in_place_themed_like_the_others(br
         assert no_exception(pg)
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_initializers_page_compares_runs_step_by_step(browser, server, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        pg = open_page(ctx, server, "initializers")
+        assert pg.locator("h1").first.inner_text() == "Initializers side by side"
+        pg.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 11"
+        )
+        click(pg, "×10")
+        pg.wait_for_selector("text=he_normal: step 10", timeout=30_000)
+        toggle(pg, "Play")
+        pg.wait_for_selector("text=he_normal: step 1", timeout=30_000)
+        toggle(pg, "Play")
+        wait_until_idle(pg)
+        assert no_exception(pg) and clipped_labels(pg) == []
+        shot(pg, f"initializers-{width}px")
+        pg.get_by_label("Hidden layers").focus()
+        assert no_exception(pg)
+    finally:
+        ctx.close()

@@ -809,3 +809,22 @@ def test_curves_mark_a_few_measurements_and_draw_many_as_lines():
         assert figures.metric_curves(trainer.history, "accuracy").data[0].mode == modes[-1]["train loss"]
     assert modes[0]["train loss"] == modes[0]["test loss"] == "lines+markers"  # 41 measurements
     assert modes[1]["train loss"] == modes[1]["test loss"] == "lines"  # 81
+
+
+def test_comparison_figures_draw_one_line_per_run_and_each_layers_distribution(run):
+    ds, _, trainer = run
+    profile = figures.layer_profile(
+        {"a": [1.0, 0.1, 0.0], "b": [1.0, 1.0, 1.0]}, "t", "std", log=True, predicted={"a": [1, 1, 1]}
+    )
+    lines = [t for t in profile.data if t.showlegend is not False]
+    assert [t.name for t in lines] == ["a", "b"] and list(lines[0].y) == [1.0, 0.1]  # 0 left out of a log axis
+    assert profile.layout.yaxis.type == "log" and profile.data[1].line.dash == "dash"
+    rng = np.random.default_rng(0)
+    layers = [rng.standard_normal(500), 1e-6 * rng.standard_normal(500), np.tanh(5 * rng.standard_normal(500))]
+    heat = figures.layer_distributions(layers, "activations").data[0]
+    shares = 10 ** np.nan_to_num(np.asarray(heat.z, dtype=float), nan=-np.inf)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)  # each row: all of the layer's values
+    middle = len(heat.x) // 2
+    assert shares[1, middle] == pytest.approx(1.0)  # the vanished layer: all at 0
+    overlay = figures.loss_overlay({"one": trainer.history, "two": trainer.history})
+    assert [t.name for t in overlay.data] == ["one", "two"] and overlay.layout.yaxis.type == "log"

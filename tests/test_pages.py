@@ -674,3 +674,64 @@ def test_the_open_inspector_tab_stays_open_when_the_tabs_change():
     titles = [title(f) for f in figures(at)]
     assert any("weights over time" in t for t in titles), titles
     assert [t.label for t in at.tabs][0] == "Gradient and R²"
+
+
+INITS = "pages/initializers.py"
+
+
+def open_initializers():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(INITS).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def init_group(at):
+    return at.session_state[state.INIT_GROUP.key]
+
+
+def test_initializers_page_trains_every_run_on_the_same_batches():
+    at = open_initializers()
+    group, names = init_group(at)
+    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(charts(at)) == 11
+    at.button(key="i_step10").click().run()
+    assert group.step_counts == [10, 10, 10]
+    orders = [run.trainer.epoch_order(0) for run in group]
+    assert all(np.array_equal(o, orders[0]) for o in orders)  # the same mini-batches for every run
+    titles = [title(f) for f in figures(at)]
+    assert "Activation spread per layer" in titles and "Train loss of each run" in titles
+    set_widget(at, "i_play", True)  # one frame per rerun in AppTest
+    assert init_group(at)[0].step_counts == [11, 11, 11]
+    set_widget(at, "i_play", False)
+    at.button(key="i_reset").click().run()
+    assert init_group(at)[0].step_counts == [0, 0, 0]
+
+
+def test_initializers_controls_change_the_network_and_keep_the_same_group_for_live_fields():
+    at = open_initializers()
+    set_widget(at, "i_depth", 10)
+    set_widget(at, "i_width", 32)
+    set_widget(at, "i_activation", "relu")
+    set_widget(at, "i_batch_norm", True)
+    set_widget(at, "i_clip", True)
+    group, _ = init_group(at)
+    for run in group:
+        assert run.config.hidden_sizes == (32,) * 10 and run.config.activation == "relu"
+        assert run.trainer.model.batch_norms and run.trainer.clip_norm == 1.0
+    at.button(key="i_step1").click().run()
+    set_widget(at, "i_lr", 0.001)  # a live field: the same runs go on
+    assert init_group(at)[0] is group and group.step_counts == [1, 1, 1]
+    assert all(run.trainer.lr == 0.001 for run in group)
+
+
+def test_initializer_options_and_the_symmetry_of_zeros_are_shown():
+    at = open_initializers()
+    at.multiselect(key="i_inits").set_value(["zeros", "normal"]).run()
+    set_widget(at, "i_opt_normal_std", 1.0)
+    group, names = init_group(at)
+    assert names == ["zeros", "normal σ=1"]
+    assert np.std(group.runs[1].trainer.model.weights[1]) == pytest.approx(1.0, rel=0.05)
+    at.button(key="i_step10").click().run()
+    assert any("zeros: every hidden layer has 1 distinct unit" in i for i in shown(at.info))
+    at.multiselect(key="i_inits").set_value(["zeros"]).run()  # one is not a comparison
+    assert any("at least two" in i.value for i in at.info) and not at.exception

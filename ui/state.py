@@ -113,6 +113,12 @@ DETAIL_TAB = Slot("train", "detail_tab")  # {panel prefix: kind of the layer ins
 
 # -- the Home page -----------------------------------------------------------------------------------
 HOME_KEYS = Keys("home_", ("w", "b", "lr", "start", "step1", "step10", "rewind", "fit", "surface"))
+INIT_GROUP = Slot("initializers", "group")  # (runs.RunGroup, run names) of the Initializers page
+INIT_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("i_")  # the shared data and training controls, apart from Train's
+INIT_KEYS = Keys("i_", ("inits", "depth", "width", "clip", "play", "step1", "step10", "step100", "reset"))
+INIT_OPTION = "i_opt_"  # + initializer + "_" + option: the option's field (e.g. i_opt_normal_std)
+INIT_CHART_PREFIX = "i_chart_"  # + the chart's name: the keys of the page's charts
+
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start
 

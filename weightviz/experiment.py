@@ -40,6 +40,7 @@ class Config:
     hidden_sizes: tuple[int, ...] = (8, 8)  # () is a linear model: linear, logistic or softmax regression
     activation: str = "tanh"
     init: str = "xavier_uniform"
+    init_options: tuple = ()  # (name, value) pairs: σ for normal, limit for uniform, value, gain
     optimizer: str = "adam"
     lr: float = 0.03
     schedule: str = "constant"
@@ -49,6 +50,7 @@ class Config:
     l2: float = 0.0
     dropout: float = 0.0
     batch_norm: bool = False
+    clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
     seed: int = 0
     csv_id: str = ""  # identifies an uploaded table and its column choice
 
@@ -142,6 +144,7 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
         activation=config.activation,
         task=ds.task,
         init=config.init,
+        init_options=dict(config.init_options),
         seed=config.seed,
         dropout=config.dropout if hidden else 0.0,
         batch_norm=config.batch_norm and bool(hidden),
@@ -161,6 +164,7 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
         schedule=config.schedule,
         schedule_options=SCHEDULE_LENGTH[config.schedule](int(steps)),
         memory_budget_mb=memory_budget_mb,
+        clip_norm=config.clip_norm,
     )
     return ds, trainer
 

@@ -2,7 +2,8 @@
 
 No streamlit here: pages call these and hand the figure to ``st.plotly_chart``; tests inspect
 ``fig.data``. One module per kind of view: curves over training time, matrices (heatmaps,
-histograms, unit images), data space (boundaries, fits, loss surfaces), the network graph.
+histograms, unit images), data space (boundaries, fits, loss surfaces), the network graph, and runs
+compared layer by layer (propagation).
 """
 
 from .curves import distribution_over_time, layer_norms, loss_curves, metric_curves, update_ratios
@@ -17,6 +18,7 @@ from .data import (
 )
 from .matrices import MAX_HEATMAP_SIDE, histogram_now_vs_init, is_pooled, linear_weights, matrix_heatmap, unit_images
 from .network import network_graph
+from .propagation import layer_distributions, layer_profile, loss_overlay
 
 __all__ = [
     "MAX_HEATMAP_SIDE",
@@ -27,10 +29,13 @@ __all__ = [
     "fitted_curve",
     "histogram_now_vs_init",
     "is_pooled",
+    "layer_distributions",
+    "layer_profile",
     "layer_norms",
     "line_fit",
     "linear_weights",
     "loss_curves",
+    "loss_overlay",
     "loss_surface",
     "matrix_heatmap",
     "metric_curves",

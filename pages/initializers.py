@@ -1,0 +1,41 @@
+"""Initializers: the same network, the same data and mini-batches; only the starting weights differ."""
+
+import streamlit as st
+
+from ui import actions, nav
+from ui import initializers as compare
+
+nav.ensure_navigation("initializers")
+
+st.title("Initializers side by side")
+st.write(
+    "How the first weights are drawn decides whether a deep network can learn at all. Each column below "
+    "is the **same network** trained on the **same data with the same mini-batches** (one trainer seed for "
+    "all); only the initializer differs. Watch how the spread of the activations and of the gradients "
+    "flowing back changes from layer to layer: it shrinks to nothing (vanishing), grows without bound "
+    "(exploding), piles up at ±1 (a saturated tanh), or stays about the same, which is what the formulas "
+    "of LeCun (Var w = 1/fan_in), Xavier (2/(fan_in + fan_out)) and He (2/fan_in) are built for."
+)
+
+with st.sidebar:
+    base = compare.base_config()
+chosen = compare.chosen_inits()
+group, names = compare.current_group(base, chosen)
+playing = compare.step_buttons()
+
+
+@st.fragment(run_every=actions.FRAME_SECONDS if playing else None)
+def live_view():
+    """Every run one frame further while playing, then every chart again."""
+    if playing:
+        group.train(1)
+    compare.comparison(group, names)
+
+
+live_view()
+st.caption(
+    "Activation spread: the standard deviation of each hidden layer's outputs. Gradient reaching each "
+    "layer: the spread of ∂L/∂output, what backpropagation hands that layer; when it shrinks layer after "
+    "layer, the first layers barely learn. The heatmaps show every layer's distribution (a row each): a "
+    "thin line at 0 has vanished, bright ends at ±1 have saturated."
+)

@@ -1,0 +1,194 @@
+"""The Initializers page: one network, trained from two to four initializers side by side on the same data
+and the same mini-batches, and what each does to the activations and gradients layer after layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from weightviz import activations, experiment, figures, initializers, propagation
+
+from . import controls, state
+from .runs import RunGroup
+from .text import plain
+
+KEYS, RUN_KEYS = state.INIT_KEYS, state.INIT_RUN_KEYS
+DEFAULT = experiment.Config(dataset="spiral", hidden_sizes=(64,) * 8, activation="tanh", lr=0.01, batch_size=64)
+DEFAULT_INITS = ["normal", "xavier_normal", "he_normal"]
+WIDTHS = [8, 16, 32, 64, 128, 256]
+MAX_DEPTH = 12  # hidden layers here (Train's limit is 8: its weights files are sized for that)
+CHART = state.INIT_CHART_PREFIX
+TRACE_ROWS = 256  # rows of the training set every trace runs on (the same rows for every run)
+OPTION_LABELS = {"std": "σ", "limit": "limit a", "value": "value", "gain": "gain"}
+
+
+def network_controls(config):
+    """Depth, width, activation, batch norm and gradient clipping: Config fields."""
+    depth = st.slider("Hidden layers", 1, MAX_DEPTH, len(config.hidden_sizes), key=KEYS.depth)
+    width = st.select_slider("Units per layer", WIDTHS, config.hidden_sizes[0], key=KEYS.width)
+    activation = st.selectbox("Activation", list(activations.ACTIVATIONS), key=RUN_KEYS.activation, index=4)
+    batch_norm = st.checkbox("Batch norm (a remedy)", key=RUN_KEYS.batch_norm)
+    clip = st.checkbox("Clip the gradient's norm to 1 (a remedy)", key=KEYS.clip)
+    return {
+        "hidden_sizes": (width,) * depth,
+        "activation": activation,
+        "batch_norm": batch_norm,
+        "clip_norm": 1.0 if clip else None,
+    }
+
+
+def base_config():
+    """The sidebar: data, network and training, shared by every run."""
+    st.subheader("Data")
+    dataset, noise, _ = controls.data_controls(DEFAULT, RUN_KEYS)
+    st.subheader("Network")
+    network = network_controls(DEFAULT)
+    st.subheader("Training")
+    training = controls.training_controls(DEFAULT, RUN_KEYS)
+    return DEFAULT.replace(dataset=dataset, noise=noise, **network, **training)
+
+
+def chosen_inits():
+    """Two to four initializers with their options: [(name shown, init, options as pairs)]."""
+    names = st.multiselect(
+        "Initializers to compare (2 to 4)", list(initializers.INITIALIZERS), DEFAULT_INITS, key=KEYS.inits,
+        max_selections=4,
+    )  # fmt: skip
+    if len(names) < 2:
+        st.info("Choose at least two initializers to compare; showing the first two of the defaults.")
+        names = DEFAULT_INITS[:2]
+    chosen = []
+    option_cols = st.columns(len(names))
+    for col, name in zip(option_cols, names, strict=True):
+        opts = {}
+        for option, default in initializers.options(name).items():
+            label = f"{name}: {OPTION_LABELS.get(option, option)}"
+            opts[option] = col.number_input(label, value=float(default), key=f"{state.INIT_OPTION}{name}_{option}")
+        shown = name + "".join(f" {OPTION_LABELS.get(k, k)}={v:g}" for k, v in opts.items())
+        chosen.append((shown, name, tuple(opts.items())))
+    return chosen
+
+
+def current_group(base, chosen):
+    """The run group for ``base`` with each chosen initializer (kept while only live fields change)."""
+    configs = [base.replace(init=init, init_options=options) for _, init, options in chosen]
+    names = [shown for shown, _, _ in chosen]
+    kept = state.INIT_GROUP.get()
+    if kept is not None and kept[1] == names:
+        group = kept[0]
+        group.update(configs)
+    else:
+        try:
+            group = RunGroup(configs)
+        except ValueError as e:
+            st.warning(plain(f"That comparison cannot be built: {e}."), icon=":material/warning:")
+            st.stop()
+        state.INIT_GROUP.set((group, names))
+    for name, run in zip(names, group, strict=True):
+        if run.problem:
+            st.warning(plain(f"{name}: {run.problem}"), icon=":material/warning:")
+    return group, names
+
+
+def train(n_steps):
+    """Button callback: ``n_steps`` on every run of the group (a diverged run waits)."""
+    kept = state.INIT_GROUP.get()
+    if kept is not None:
+        kept[0].train(n_steps)
+
+
+def reset():
+    kept = state.INIT_GROUP.get()
+    if kept is not None:
+        kept[0].reset()
+    st.session_state[KEYS.play] = False
+
+
+def step_buttons():
+    """Step, ×10, ×100, Play, Reset for every run at once; returns whether Play is on."""
+    cols = st.columns(5, vertical_alignment="center")
+    buttons = (("Step", 1, KEYS.step1), ("×10", 10, KEYS.step10), ("×100", 100, KEYS.step100))
+    for col, (label, n, key) in zip(cols[:3], buttons, strict=True):
+        col.button(label, on_click=train, args=(n,), key=key, width="stretch")
+    playing = cols[3].toggle("Play", key=KEYS.play)
+    cols[4].button("Reset", on_click=reset, key=KEYS.reset, width="stretch", help="Back to each run's initial weights")
+    return playing
+
+
+def traces(group):
+    """Each run's trace on the same fixed rows of the training set."""
+    out = []
+    for run in group:
+        X, y = run.dataset.X_train[:TRACE_ROWS], run.dataset.y_train[:TRACE_ROWS]
+        with run.trainer.lock:
+            out.append(run.trainer.model.trace(X, y))
+    return out
+
+
+def predicted_std(run):
+    """The std of each hidden layer's weights that the run's initializer formula promises."""
+    W = run.trainer.model.weights[:-1]
+    opts = dict(run.config.init_options)
+    return [float(np.sqrt(initializers.variance(run.config.init, *w.shape, **opts))) for w in W]
+
+
+def comparison(group, names):
+    """The charts of one frame: per-layer profiles, each run's activation and gradient distributions,
+    the losses, and the symmetry count of zeros or constant initialisation."""
+    runs = list(group)
+    seen = traces(group)
+    health = {
+        name: propagation.layer_health(run.trainer.model, t) for name, run, t in zip(names, runs, seen, strict=True)
+    }
+    steps = ", ".join(f"{name}: step {run.trainer.step_count:,}" for name, run in zip(names, runs, strict=True))
+    st.caption(f"{steps}. Traced on the first {TRACE_ROWS} training rows, the same for every run.")
+    for name, run in zip(names, runs, strict=True):
+        if run.trainer.diverged is not None:
+            st.warning(plain(f"{name} diverged at step {run.trainer.diverged.step:,}; the others go on."))
+        model = run.trainer.model
+        distinct = [
+            propagation.distinct_units(W, b) for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True)
+        ]
+        if max(distinct) == 1:
+            st.info(plain(
+                f"{name}: every hidden layer has 1 distinct unit out of {model.weights[0].shape[1]}. Units that start "
+                "equal compute the same output and receive the same gradient, so they stay equal: the layer "
+                "acts like one unit, however long it trains (the symmetry problem)."
+            ))  # fmt: skip
+    left, right = st.columns(2)
+    profile = {name: [r["std"] for r in rows] for name, rows in health.items()}
+    left.plotly_chart(
+        figures.layer_profile(profile, "Activation spread per layer", "std of outputs", log=True), key=f"{CHART}act_std"
+    )
+    grads = {name: [r["grad_std"] for r in rows] for name, rows in health.items()}
+    right.plotly_chart(
+        figures.layer_profile(grads, "Gradient reaching each layer", "std of ∂L/∂output", log=True),
+        key=f"{CHART}grad_std",
+    )
+    left, right = st.columns(2)
+    weights = {
+        name: [float(W.std()) for W in run.trainer.model.weights[:-1]] for name, run in zip(names, runs, strict=True)
+    }
+    predicted = {name: predicted_std(run) for name, run in zip(names, runs, strict=True)}
+    left.plotly_chart(
+        figures.layer_profile(
+            weights, "Weight spread: now (solid), formula (dashed)", "std of W", log=True, predicted=predicted
+        ),
+        key=f"{CHART}w_std",
+    )
+    flat = {
+        name: [r["saturated"] if np.isfinite(r["saturated"]) else r["dead"] for r in rows]
+        for name, rows in health.items()
+    }
+    right.plotly_chart(
+        figures.layer_profile(flat, "Saturated (tanh, sigmoid) or dead units", "share", percent=True),
+        key=f"{CHART}flat",
+    )
+    for what, pick in (("activations", lambda t: t.activations), ("gradients ∂L/∂output", lambda t: t.grads)):
+        cols = st.columns(len(runs))
+        for i, (col, name, t) in enumerate(zip(cols, names, seen, strict=True)):
+            col.plotly_chart(figures.layer_distributions(pick(t), f"{name}: {what}"), key=f"{CHART}dist_{what[:4]}_{i}")
+    st.plotly_chart(
+        figures.loss_overlay({name: run.trainer.history for name, run in zip(names, runs, strict=True)}),
+        key=f"{CHART}loss",
+    )

@@ -1,0 +1,87 @@
+"""Comparing runs layer by layer: per-layer profiles of what flows through each network (one line per
+run), the distribution of every layer's activations or gradients as one picture, and losses overlaid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .draft import Draft, heatmap, scatter
+from .style import CLASS_COLORS, label, layout, log_axis, note_if_no_steps, thin
+
+RUN_COLORS = CLASS_COLORS
+
+
+def layer_profile(profiles, title, y_title, log=False, predicted=None, percent=False):
+    """One line per run over hidden layers 1…L: ``profiles`` is {run name: [value per layer]};
+    ``predicted`` ({run name: [value per layer]}) adds each run's dashed line (e.g. a formula's std).
+    ``log`` draws a log y axis (values ≤ 0 left out); ``percent`` reads values as shares (0–1)."""
+    fig = Draft()
+    drawn = []
+    for i, (name, values) in enumerate(profiles.items()):
+        values = np.asarray(values, dtype=float)
+        layers = np.arange(1, len(values) + 1)
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        keep = np.isfinite(values) & ((values > 0) if log else True)
+        y = values[keep] * (100 if percent else 1)
+        drawn.append(y)
+        fig.add_trace(
+            scatter(
+                x=layers[keep], y=y, mode="lines+markers", name=label(name), line={"color": color}, legendgroup=name
+            )
+        )
+        if predicted and name in predicted:
+            p = np.asarray(predicted[name], dtype=float)
+            fig.add_trace(
+                scatter(
+                    x=layers, y=p, mode="lines", name=f"{label(name)} (formula)", showlegend=False,
+                    legendgroup=name, line={"color": color, "dash": "dash", "width": 1},
+                )
+            )  # fmt: skip
+    fig.update_xaxes(title="hidden layer", dtick=1)
+    y_axis = {"title": y_title + (" (%)" if percent else "")}
+    if log and any(d.size for d in drawn):
+        y_axis |= log_axis(np.concatenate(drawn))
+    fig.update_yaxes(**y_axis)
+    return layout(fig, title, height=300)
+
+
+def layer_distributions(arrays, title, bins=41):
+    """Each layer's values (a list of arrays, one per hidden layer) as a row of a heatmap: x the value,
+    colour the share of the layer's values in that bin (log scale). One range for all layers, symmetric
+    around zero, so a layer whose values shrink shows as a thin line at 0 and one that saturates as two
+    bright ends."""
+    finite = [np.asarray(a, dtype=float)[np.isfinite(a)] for a in arrays]
+    top = max((np.abs(a).max() for a in finite if a.size), default=1.0) or 1.0
+    edges = np.linspace(-top, top, bins + 1)
+    shares = np.array([np.histogram(a, edges)[0] / max(a.size, 1) for a in finite])
+    with np.errstate(divide="ignore"):
+        z = np.where(shares > 0, np.log10(np.maximum(shares, 1e-12)), np.nan)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    fig = Draft(
+        heatmap(
+            x=centres, y=np.arange(1, len(arrays) + 1), z=z.astype(np.float32), zmin=-4, zmax=0,
+            colorscale="Viridis", colorbar={"title": {"text": "log₁₀ share"}, "thickness": 10},
+            hovertemplate="layer %{y}, value %{x:.3g}: 10^%{z:.1f} of the values<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_yaxes(title="hidden layer", autorange="reversed", dtick=1)
+    fig.update_xaxes(title="value", exponentformat="power")
+    return layout(fig, title, height=300)
+
+
+def loss_overlay(histories):
+    """The train loss of each run ({run name: history}) over steps, one colour per run; log y axis."""
+    fig = Draft()
+    drawn = []
+    steps_seen = np.zeros(0)
+    for i, (name, history) in enumerate(histories.items()):
+        steps, values = thin(*history.eval_column("train_loss"))
+        keep = np.isfinite(values) & (values > 0)
+        drawn.append(values[keep])
+        steps_seen = np.concatenate([steps_seen, steps])
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        fig.add_trace(scatter(x=steps[keep], y=values[keep], mode="lines", name=label(name), line={"color": color}))
+    note_if_no_steps(fig, steps_seen)
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="train loss", **log_axis(np.concatenate(drawn) if drawn else []))
+    return layout(fig, "Train loss of each run", height=300)
