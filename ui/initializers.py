@@ -172,7 +172,7 @@ def comparison(group, names):
     predicted = {name: predicted_std(run) for name, run in zip(names, runs, strict=True)}
     left.plotly_chart(
         figures.layer_profile(
-            weights, "Weight spread: now (solid), formula (dashed)", "std of W", log=True, predicted=predicted
+            weights, "Weight spread (dashed: the formula)", "std of W", log=True, predicted=predicted
         ),
         key=f"{CHART}w_std",
     )
@@ -184,10 +184,14 @@ def comparison(group, names):
         figures.layer_profile(flat, "Saturated (tanh, sigmoid) or dead units", "share", percent=True),
         key=f"{CHART}flat",
     )
-    for what, pick in (("activations", lambda t: t.activations), ("gradients ∂L/∂output", lambda t: t.grads)):
+    for what, pick in (
+        ("Each layer's activations", lambda t: t.activations),
+        ("Each layer's gradient ∂L/∂output", lambda t: t.grads),
+    ):
+        st.markdown(f"**{what}** (a row per hidden layer; colour: the share of its values, log scale)")
         cols = st.columns(len(runs))
         for i, (col, name, t) in enumerate(zip(cols, names, seen, strict=True)):
-            col.plotly_chart(figures.layer_distributions(pick(t), f"{name}: {what}"), key=f"{CHART}dist_{what[:4]}_{i}")
+            col.plotly_chart(figures.layer_distributions(pick(t), name), key=f"{CHART}dist_{what[-4:]}_{i}")
     st.plotly_chart(
         figures.loss_overlay({name: run.trainer.history for name, run in zip(names, runs, strict=True)}),
         key=f"{CHART}loss",

@@ -60,7 +60,7 @@ def layer_distributions(arrays, title, bins=41):
     fig = Draft(
         heatmap(
             x=centres, y=np.arange(1, len(arrays) + 1), z=z.astype(np.float32), zmin=-4, zmax=0,
-            colorscale="Viridis", colorbar={"title": {"text": "log₁₀ share"}, "thickness": 10},
+            colorscale="Viridis", colorbar={"thickness": 8, "tickvals": [-4, -2, 0], "ticktext": ["10⁻⁴", "1%", "all"]},
             hovertemplate="layer %{y}, value %{x:.3g}: 10^%{z:.1f} of the values<extra></extra>",
         )
     )  # fmt: skip
