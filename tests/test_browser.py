@@ -439,7 +439,7 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         pg = open_page(ctx, server, "initializers")
         assert pg.locator("h1").first.inner_text() == "Initializers side by side"
         pg.wait_for_function(
-            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 11"
+            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 16"
         )
         click(pg, "×10")
         pg.wait_for_selector("text=he_normal: step 10", timeout=30_000)

@@ -826,5 +826,10 @@ def test_comparison_figures_draw_one_line_per_run_and_each_layers_distribution(r
     np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)  # each row: all of the layer's values
     middle = len(heat.x) // 2
     assert shares[1, middle] == pytest.approx(1.0)  # the vanished layer: all at 0
+    top = max(np.abs(a).max() for a in layers)
+    counted = np.histogram(layers[2], np.linspace(-top, top, len(heat.x) + 1))[0] / 500
+    np.testing.assert_allclose(shares[2], counted, rtol=1e-5)  # as np.histogram counts
+    ruled = figures.layer_profile({"a": [1e-2, 1e-4]}, "t", "r", log=True, reference=(1e-3, "1e-3"))
+    assert ruled.layout.shapes[0].y0 == 1e-3 and ruled.layout.annotations[0].text == "1e-3"
     overlay = figures.loss_overlay({"one": trainer.history, "two": trainer.history})
     assert [t.name for t in overlay.data] == ["one", "two"] and overlay.layout.yaxis.type == "log"

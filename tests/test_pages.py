@@ -693,13 +693,14 @@ def init_group(at):
 def test_initializers_page_trains_every_run_on_the_same_batches():
     at = open_initializers()
     group, names = init_group(at)
-    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(charts(at)) == 11
+    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(charts(at)) == 16
     at.button(key="i_step10").click().run()
     assert group.step_counts == [10, 10, 10]
     orders = [run.trainer.epoch_order(0) for run in group]
     assert all(np.array_equal(o, orders[0]) for o in orders)  # the same mini-batches for every run
     titles = [title(f) for f in figures(at)]
     assert "Activation spread per layer" in titles and "Train loss of each run" in titles
+    assert "Last step's update / weight" in titles and "Gradient of each layer's weights" in titles
     set_widget(at, "i_play", True)  # one frame per rerun in AppTest
     assert init_group(at)[0].step_counts == [11, 11, 11]
     set_widget(at, "i_play", False)

@@ -132,6 +132,24 @@ def predicted_std(run):
     return [float(np.sqrt(initializers.variance(run.config.init, *w.shape, **opts))) for w in W]
 
 
+def pair(left_figure, right_figure, name, caption):
+    """Two charts side by side and what they show."""
+    left, right = st.columns(2)
+    left.plotly_chart(left_figure, key=f"{CHART}{name}_left")
+    right.plotly_chart(right_figure, key=f"{CHART}{name}_right")
+    st.caption(caption)
+
+
+def _each(health, stat):
+    return {name: [row[stat] for row in rows] for name, rows in health.items()}
+
+
+def _last_update_ratios(run):
+    """‖ΔW_l‖/‖W_l‖ of the last step, per hidden layer (NaN before the first step)."""
+    steps, ratios = run.trainer.history.layer_stat("update_ratio")
+    return list(ratios[-1, :-1]) if len(steps) > 1 else [float("nan")] * (ratios.shape[1] - 1)
+
+
 def comparison(group, names):
     """The charts of one frame: per-layer profiles, each run's activation and gradient distributions,
     the losses, and the symmetry count of zeros or constant initialisation."""
@@ -155,43 +173,48 @@ def comparison(group, names):
                 "equal compute the same output and receive the same gradient, so they stay equal: the layer "
                 "acts like one unit, however long it trains (the symmetry problem)."
             ))  # fmt: skip
-    left, right = st.columns(2)
-    profile = {name: [r["std"] for r in rows] for name, rows in health.items()}
-    left.plotly_chart(
-        figures.layer_profile(profile, "Activation spread per layer", "std of outputs", log=True), key=f"{CHART}act_std"
+    per_run = dict(zip(names, runs, strict=True))
+    pair(
+        figures.layer_profile(_each(health, "std"), "Activation spread per layer", "std of outputs", log=True),
+        figures.layer_profile(_each(health, "grad_std"), "Gradient reaching each layer", "std of ∂L/∂output", log=True),
+        "act",
+        "Left: how spread out each layer's outputs are. Right: how large the gradient is that backpropagation "
+        "hands each layer. Falling to the right (left chart) or to the left (right chart): vanishing.",
     )
-    grads = {name: [r["grad_std"] for r in rows] for name, rows in health.items()}
-    right.plotly_chart(
-        figures.layer_profile(grads, "Gradient reaching each layer", "std of ∂L/∂output", log=True),
-        key=f"{CHART}grad_std",
-    )
-    left, right = st.columns(2)
-    weights = {
-        name: [float(W.std()) for W in run.trainer.model.weights[:-1]] for name, run in zip(names, runs, strict=True)
-    }
-    predicted = {name: predicted_std(run) for name, run in zip(names, runs, strict=True)}
-    left.plotly_chart(
-        figures.layer_profile(
-            weights, "Weight spread (dashed: the formula)", "std of W", log=True, predicted=predicted
-        ),
-        key=f"{CHART}w_std",
-    )
+    weights = {name: [float(W.std()) for W in run.trainer.model.weights[:-1]] for name, run in per_run.items()}
+    predicted = {name: predicted_std(run) for name, run in per_run.items()}
     flat = {
         name: [r["saturated"] if np.isfinite(r["saturated"]) else r["dead"] for r in rows]
         for name, rows in health.items()
     }
-    right.plotly_chart(
+    pair(
+        figures.layer_profile(
+            weights, "Weight spread (dashed: the formula)", "std of W", log=True, predicted=predicted
+        ),
         figures.layer_profile(flat, "Saturated (tanh, sigmoid) or dead units", "share", percent=True),
-        key=f"{CHART}flat",
+        "weights",
+        "Left: each layer's weights now against the std its formula promises at the start. Right: outputs in a "
+        "flat end of tanh or sigmoid (|a| > 0.97; their gradient is under 6 %) or ReLU units that never fire.",
+    )
+    norms = {name: [float(np.linalg.norm(g)) for g in t.weight_grads[:-1]] for name, t in zip(names, seen, strict=True)}
+    ratios = {name: _last_update_ratios(run) for name, run in per_run.items()}
+    pair(
+        figures.layer_profile(norms, "Gradient of each layer's weights", "‖∂L/∂W‖", log=True),
+        figures.layer_profile(ratios, "Last step's update / weight", "‖ΔW‖ / ‖W‖", log=True, reference=(1e-3, "1e-3")),
+        "steps",
+        "Left: how hard the loss pulls on each layer's weights. Right: how much the last step changed them, "
+        "relative to their size; around 10⁻³ is the rule of thumb, far below a layer barely learns.",
     )
     for what, pick in (
-        ("Each layer's activations", lambda t: t.activations),
-        ("Each layer's gradient ∂L/∂output", lambda t: t.grads),
+        ("Each layer's activations", lambda t, model: t.activations),
+        ("Each layer's gradient ∂L/∂output", lambda t, model: t.grads),
+        ("Each layer's weights", lambda t, model: model.weights[:-1]),
     ):
         st.markdown(f"**{what}** (a row per hidden layer; colour: the share of its values, log scale)")
         cols = st.columns(len(runs))
-        for i, (col, name, t) in enumerate(zip(cols, names, seen, strict=True)):
-            col.plotly_chart(figures.layer_distributions(pick(t), name), key=f"{CHART}dist_{what[-4:]}_{i}")
+        for i, (col, name, t, run) in enumerate(zip(cols, names, seen, runs, strict=True)):
+            figure = figures.layer_distributions(pick(t, run.trainer.model), name)
+            col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}")
     st.plotly_chart(
         figures.loss_overlay({name: run.trainer.history for name, run in zip(names, runs, strict=True)}),
         key=f"{CHART}loss",
