@@ -3,6 +3,7 @@
 Screenshots go to artifacts/screenshots/. Skips only where /usr/bin/chromium is missing (CI installs it).
 """
 
+import contextlib
 import sys
 
 import pytest
@@ -42,6 +43,16 @@ def context(browser):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     yield ctx
     ctx.close()
+
+
+@contextlib.contextmanager
+def window(browser, width, height=900):
+    """A browser context whose window is ``width`` × ``height`` pixels, closed afterwards."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        yield ctx
+    finally:
+        ctx.close()
 
 
 def open_page(context, server, path=""):
@@ -244,8 +255,7 @@ def clipped_labels(pg):
 def test_train_controls_fit_with_the_sidebar_open(browser, server, width):
     """Review at 1024 px with the sidebar open: buttons read "Ste…", Play lost its label, "Follow training" was cut,
     and after a divergence the loss card read "5.63…" (its exponent cut off)."""
-    ctx = browser.new_context(viewport={"width": width, "height": 900})
-    try:
+    with window(browser, width) as ctx:
         pg = open_page(ctx, server, "train")
         assert pg.locator('[data-testid="stSidebar"]').is_visible()
         assert clipped_labels(pg) == []
@@ -256,15 +266,12 @@ def test_train_controls_fit_with_the_sidebar_open(browser, server, width):
         diverge_house_prices(pg)
         assert clipped_labels(pg) == [], metric_values(pg)
         shot(pg, f"train-diverged-{width}px")
-    finally:
-        ctx.close()
 
 
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_home_fits_with_the_sidebar_open(browser, server, width):
     """Home at 1024 px cut every metric ("1.1…") and its first button ("Restar…")."""
-    ctx = browser.new_context(viewport={"width": width, "height": 900})
-    try:
+    with window(browser, width) as ctx:
         pg = open_page(ctx, server)
         assert clipped_labels(pg) == []
         rate = pg.locator('[data-testid="stSlider"]').filter(has_text="Learning rate").get_by_role("slider")
@@ -275,8 +282,6 @@ def test_home_fits_with_the_sidebar_open(browser, server, width):
             click(pg, "10 steps")
         assert clipped_labels(pg) == [], metric_values(pg)
         shot(pg, f"home-{width}px")
-    finally:
-        ctx.close()
 
 
 def test_user_text_in_messages_is_shown_as_written(context, server):
@@ -392,8 +397,7 @@ def test_playing_updates_the_four_live_charts_in_place_themed_like_the_others(br
     """Issue 8: each Play frame used to throw the live charts away and draw them anew (st.plotly_chart gives
     a changed figure a new element). They are now kept and updated by Plotly.react, with the theme of
     Streamlit's own charts (font, bold titles), and filled their column at either width."""
-    ctx = browser.new_context(viewport={"width": width, "height": 900})
-    try:
+    with window(browser, width) as ctx:
         pg = open_page(ctx, server, "train")
         paused_font = pg.evaluate(
             "() => document.querySelector('[data-testid=\"stPlotlyChart\"] .gtitle').style.fontFamily"
@@ -428,14 +432,11 @@ def test_playing_updates_the_four_live_charts_in_place_themed_like_the_others(br
         hover = pg.locator('[data-testid="wvLivePlot"] .hoverlayer .hovertext').first.text_content()
         assert "input" in hover and "unit" in hover, hover
         assert no_exception(pg)
-    finally:
-        ctx.close()
 
 
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_initializers_page_compares_runs_step_by_step(browser, server, width):
-    ctx = browser.new_context(viewport={"width": width, "height": 900})
-    try:
+    with window(browser, width) as ctx:
         pg = open_page(ctx, server, "initializers")
         assert pg.locator("h1").first.inner_text() == "Initializers side by side"
         pg.wait_for_function(
@@ -451,5 +452,3 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         shot(pg, f"initializers-{width}px")
         pg.get_by_label("Hidden layers").focus()
         assert no_exception(pg)
-    finally:
-        ctx.close()
