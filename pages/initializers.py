@@ -21,15 +21,15 @@ with st.sidebar:
     base = compare.base_config()
 chosen = compare.chosen_inits()
 group, names = compare.current_group(base, chosen)
-playing = compare.step_buttons()
+playing, per_frame = compare.step_buttons()
 
 
 @st.fragment(run_every=actions.FRAME_SECONDS if playing else None)
 def live_view():
     """Every run one frame further while playing, then every chart again."""
     if playing:
-        group.train(1)
-    compare.comparison(group, names)
+        group.train(per_frame)
+    compare.comparison(group, names, playing)
 
 
 live_view()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from weightviz import activations, experiment, figures, initializers, propagation
 
-from . import controls, state
+from . import controls, plots, state
 from .runs import RunGroup
 from .text import plain
 
@@ -105,14 +105,15 @@ def reset():
 
 
 def step_buttons():
-    """Step, ×10, ×100, Play, Reset for every run at once; returns whether Play is on."""
+    """Step, ×10, ×100, Play, Reset for every run at once; returns (whether Play is on, steps per frame)."""
     cols = st.columns(5, vertical_alignment="center")
     buttons = (("Step", 1, KEYS.step1), ("×10", 10, KEYS.step10), ("×100", 100, KEYS.step100))
     for col, (label, n, key) in zip(cols[:3], buttons, strict=True):
         col.button(label, on_click=train, args=(n,), key=key, width="stretch")
     playing = cols[3].toggle("Play", key=KEYS.play)
     cols[4].button("Reset", on_click=reset, key=KEYS.reset, width="stretch", help="Back to each run's initial weights")
-    return playing
+    per_frame = st.select_slider("Steps per frame when playing", [1, 2, 5, 10, 20], value=1, key=KEYS.per_frame)
+    return playing, per_frame
 
 
 def traces(group):
@@ -132,11 +133,16 @@ def predicted_std(run):
     return [float(np.sqrt(initializers.variance(run.config.init, *w.shape, **opts))) for w in W]
 
 
-def pair(left_figure, right_figure, name, caption):
-    """Two charts side by side and what they show."""
+def chart_options(playing):
+    """While playing the distributions are static pictures (no hover layers): the browser's work halves."""
+    return {"config": {"staticPlot": True}} if playing else {}
+
+
+def pair(left_figure, right_figure, name, caption, static):
+    """Two charts side by side, updated in place (static pictures while playing), and what they show."""
     left, right = st.columns(2)
-    left.plotly_chart(left_figure, key=f"{CHART}{name}_left")
-    right.plotly_chart(right_figure, key=f"{CHART}{name}_right")
+    plots.live_chart(left, left_figure, f"{CHART}{name}_left", static)
+    plots.live_chart(right, right_figure, f"{CHART}{name}_right", static)
     st.caption(caption)
 
 
@@ -150,7 +156,7 @@ def _last_update_ratios(run):
     return list(ratios[-1, :-1]) if len(steps) > 1 else [float("nan")] * (ratios.shape[1] - 1)
 
 
-def comparison(group, names):
+def comparison(group, names, playing=False):
     """The charts of one frame: per-layer profiles, each run's activation and gradient distributions,
     the losses, and the symmetry count of zeros or constant initialisation."""
     runs = list(group)
@@ -180,6 +186,7 @@ def comparison(group, names):
         "act",
         "Left: how spread out each layer's outputs are. Right: how large the gradient is that backpropagation "
         "hands each layer. Falling to the right (left chart) or to the left (right chart): vanishing.",
+        playing,
     )
     weights = {name: [float(W.std()) for W in run.trainer.model.weights[:-1]] for name, run in per_run.items()}
     predicted = {name: predicted_std(run) for name, run in per_run.items()}
@@ -195,6 +202,7 @@ def comparison(group, names):
         "weights",
         "Left: each layer's weights now against the std its formula promises at the start. Right: outputs in a "
         "flat end of tanh or sigmoid (|a| > 0.97; their gradient is under 6 %) or ReLU units that never fire.",
+        playing,
     )
     norms = {name: [float(np.linalg.norm(g)) for g in t.weight_grads[:-1]] for name, t in zip(names, seen, strict=True)}
     ratios = {name: _last_update_ratios(run) for name, run in per_run.items()}
@@ -204,6 +212,7 @@ def comparison(group, names):
         "steps",
         "Left: how hard the loss pulls on each layer's weights. Right: how much the last step changed them, "
         "relative to their size; around 10⁻³ is the rule of thumb, far below a layer barely learns.",
+        playing,
     )
     for what, pick in (
         ("Each layer's activations", lambda t, model: t.activations),
@@ -214,8 +223,6 @@ def comparison(group, names):
         cols = st.columns(len(runs))
         for i, (col, name, t, run) in enumerate(zip(cols, names, seen, runs, strict=True)):
             figure = figures.layer_distributions(pick(t, run.trainer.model), name)
-            col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}")
-    st.plotly_chart(
-        figures.loss_overlay({name: run.trainer.history for name, run in zip(names, runs, strict=True)}),
-        key=f"{CHART}loss",
-    )
+            col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}", **chart_options(playing))
+    losses = figures.loss_overlay({name: run.trainer.history for name, run in per_run.items()})
+    plots.live_chart(st.container(), losses, f"{CHART}loss", playing)
