@@ -455,5 +455,15 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         wait_until_idle(pg)
         assert no_exception(pg) and clipped_labels(pg) == []
         shot(pg, f"initializers-{width}px")
+        pg.get_by_role("tab", name="Over training time").click()
+        wait_until_idle(pg)
+        pg.wait_for_function(  # a ratio and a norms chart for each of the three runs
+            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+            ".filter(c => c.offsetParent !== null && c.querySelector('.main-svg')).length === 6",
+            timeout=30_000,
+        )
+        assert no_exception(pg)
+        pg.get_by_role("tab", name="Now, layer by layer").click()
+        wait_until_idle(pg)
         pg.get_by_label("Hidden layers").focus()
         assert no_exception(pg)

@@ -701,6 +701,13 @@ def test_initializers_page_trains_every_run_on_the_same_batches():
     titles = [title(f) for f in figures(at)]
     assert "Activation spread per layer" in titles and "Train loss of each run" in titles
     assert "Last step's update / weight" in titles and "Gradient of each layer's weights" in titles
+    at.session_state[state.INIT_KEYS.view] = "Over training time"  # the other tab: only it is computed
+    at.run()
+    over_time = [title(f) for f in figures(at)]
+    assert sum("ΔW" in t or "update" in t.lower() for t in over_time) >= 3, over_time
+    assert "Activation spread per layer" not in over_time and "Train loss of each run" in over_time
+    at.session_state[state.INIT_KEYS.view] = "Now, layer by layer"
+    at.run()
     set_widget(at, "i_play", True)  # one frame per rerun in AppTest
     assert init_group(at)[0].step_counts == [11, 11, 11]
     set_widget(at, "i_play", False)

@@ -116,10 +116,10 @@ def step_buttons():
     return playing, per_frame
 
 
-def traces(group):
+def traces(runs):
     """Each run's trace on the same fixed rows of the training set."""
     out = []
-    for run in group:
+    for run in runs:
         X, y = run.dataset.X_train[:TRACE_ROWS], run.dataset.y_train[:TRACE_ROWS]
         with run.trainer.lock:
             out.append(run.trainer.model.trace(X, y))
@@ -157,13 +157,10 @@ def _last_update_ratios(run):
 
 
 def comparison(group, names, playing=False):
-    """The charts of one frame: per-layer profiles, each run's activation and gradient distributions,
-    the losses, and the symmetry count of zeros or constant initialisation."""
+    """One frame: where each run is (and the symmetry count of zeros or constant initialisation), then in
+    tabs (only the open one computed) the network layer by layer now, or each layer over training time;
+    the losses overlaid."""
     runs = list(group)
-    seen = traces(group)
-    health = {
-        name: propagation.layer_health(run.trainer.model, t) for name, run, t in zip(names, runs, seen, strict=True)
-    }
     steps = ", ".join(f"{name}: step {run.trainer.step_count:,}" for name, run in zip(names, runs, strict=True))
     st.caption(f"{steps}. Traced on the first {TRACE_ROWS} training rows, the same for every run.")
     for name, run in zip(names, runs, strict=True):
@@ -179,6 +176,41 @@ def comparison(group, names, playing=False):
                 "equal compute the same output and receive the same gradient, so they stay equal: the layer "
                 "acts like one unit, however long it trains (the symmetry problem)."
             ))  # fmt: skip
+    now, over_time = st.tabs(["Now, layer by layer", "Over training time"], key=KEYS.view, on_change="rerun")
+    if now.open is not False:
+        with now:
+            layer_by_layer(names, runs, playing)
+    if over_time.open is not False:
+        with over_time:
+            layers_over_time(names, runs, playing)
+    losses = figures.loss_overlay({name: run.trainer.history for name, run in zip(names, runs, strict=True)})
+    plots.live_chart(st.container(), losses, f"{CHART}loss", playing)
+
+
+def layers_over_time(names, runs, playing):
+    """Each run's per-layer update/weight ratios and norms over the steps so far (a column per run)."""
+    rows = (
+        ("Update/weight ratio of each layer", figures.update_ratios, "ratio",
+         "How much each step changes a layer's weights relative to their size (log₁₀; the line at −3 is the "
+         "rule of thumb). A layer far below it barely learns; far above, its weights jump around."),
+        ("Weight and gradient norms of each layer", figures.layer_norms, "norms",
+         "‖W‖ (solid) and ‖∂L/∂W‖ (dotted) per layer: gradients that shrink layer after layer vanish."),
+    )  # fmt: skip
+    for title, build, name, caption in rows:
+        st.markdown(f"**{title}**")
+        cols = [col for _ in range(0, len(runs), 2) for col in st.columns(2)]  # two a row: each layer's legend
+        for i, (col, run_name, run) in enumerate(zip(cols, names, runs, strict=False)):
+            col.caption(run_name)
+            col.plotly_chart(build(run.trainer.history), key=f"{CHART}{name}_{i}", **chart_options(playing))
+        st.caption(caption)
+
+
+def layer_by_layer(names, runs, playing):
+    """Per-layer profiles from each run's trace, and every layer's distributions (a column per run)."""
+    seen = traces(runs)
+    health = {
+        name: propagation.layer_health(run.trainer.model, t) for name, run, t in zip(names, runs, seen, strict=True)
+    }
     per_run = dict(zip(names, runs, strict=True))
     pair(
         figures.layer_profile(_each(health, "std"), "Activation spread per layer", "std of outputs", log=True),
@@ -224,5 +256,3 @@ def comparison(group, names, playing=False):
         for i, (col, name, t, run) in enumerate(zip(cols, names, seen, runs, strict=True)):
             figure = figures.layer_distributions(pick(t, run.trainer.model), name)
             col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}", **chart_options(playing))
-    losses = figures.loss_overlay({name: run.trainer.history for name, run in per_run.items()})
-    plots.live_chart(st.container(), losses, f"{CHART}loss", playing)

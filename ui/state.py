@@ -115,7 +115,9 @@ DETAIL_TAB = Slot("train", "detail_tab")  # {panel prefix: kind of the layer ins
 HOME_KEYS = Keys("home_", ("w", "b", "lr", "start", "step1", "step10", "rewind", "fit", "surface"))
 INIT_GROUP = Slot("initializers", "group")  # (runs.RunGroup, run names) of the Initializers page
 INIT_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("i_")  # the shared data and training controls, apart from Train's
-INIT_KEYS = Keys("i_", ("inits", "depth", "width", "clip", "play", "per_frame", "step1", "step10", "step100", "reset"))
+INIT_KEYS = Keys(
+    "i_", ("inits", "depth", "width", "clip", "play", "per_frame", "view", "step1", "step10", "step100", "reset")
+)
 INIT_OPTION = "i_opt_"  # + initializer + "_" + option: the option's field (e.g. i_opt_normal_std)
 INIT_CHART_PREFIX = "i_chart_"  # + the chart's name: the keys of the page's charts
 
