@@ -743,3 +743,21 @@ def test_initializer_options_and_the_symmetry_of_zeros_are_shown():
     assert any("zeros: every hidden layer has 1 distinct unit" in i for i in shown(at.info))
     at.multiselect(key="i_inits").set_value(["zeros"]).run()  # one is not a comparison
     assert any("at least two" in i.value for i in at.info) and not at.exception
+
+
+def test_a_diverging_initializer_is_named_and_the_others_go_on():
+    at = open_initializers()
+    at.multiselect(key="i_inits").set_value(["normal", "he_normal"]).run()
+    set_widget(at, "i_opt_normal_std", 30.0)
+    set_widget(at, "i_activation", "relu")
+    set_widget(at, "i_optimizer", "sgd")
+    set_widget(at, "i_lr", 1.0)
+    at.button(key="i_step100").click().run()
+    assert not at.exception, at.exception
+    group, names = init_group(at)
+    diverged, healthy = group.runs
+    assert diverged.trainer.diverged is not None and healthy.trainer.diverged is None
+    assert any(f"{names[0]} diverged at step" in w for w in shown(at.warning))
+    at.button(key="i_step10").click().run()  # the diverged run waits; the other goes on
+    assert group.step_counts[1] == healthy.trainer.step_count > group.step_counts[0]
+    assert not at.exception
