@@ -69,6 +69,16 @@ def wait_until_idle(pg, timeout=30_000):
     pg.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=timeout)
 
 
+def wait_for_drawn_charts(pg, n):
+    """Until exactly ``n`` st.plotly_chart charts are drawn where a person can see them (an open tab)."""
+    pg.wait_for_function(
+        "(n) => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        ".filter(c => c.offsetParent !== null && c.querySelector('.main-svg')).length === n",
+        arg=n,
+        timeout=30_000,
+    )
+
+
 def metric_values(pg):
     return [m.inner_text() for m in pg.query_selector_all('[data-testid="stMetricValue"]')]
 
@@ -146,11 +156,7 @@ def test_train_page_steps_and_plays(context, server):
     for name in tabs[1:] + tabs[:1]:  # each tab draws its two charts when opened (only the open one is drawn)
         pg.get_by_role("tab", name=name).click()
         wait_until_idle(pg)
-        pg.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-            ".filter(c => c.offsetParent !== null && c.querySelector('.main-svg')).length === 2",
-            timeout=30_000,
-        )
+        wait_for_drawn_charts(pg, 2)
         assert no_exception(pg)
     pg.get_by_role("tab", name="Over time").click()
     wait_until_idle(pg)
@@ -457,11 +463,7 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         shot(pg, f"initializers-{width}px")
         pg.get_by_role("tab", name="Over training time").click()
         wait_until_idle(pg)
-        pg.wait_for_function(  # a ratio and a norms chart for each of the three runs
-            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-            ".filter(c => c.offsetParent !== null && c.querySelector('.main-svg')).length === 6",
-            timeout=30_000,
-        )
+        wait_for_drawn_charts(pg, 6)  # a ratio and a norms chart for each of the three runs
         assert no_exception(pg)
         pg.get_by_role("tab", name="Now, layer by layer").click()
         wait_until_idle(pg)

@@ -656,6 +656,8 @@ def test_the_four_live_charts_are_kept_and_updated_in_place_static_while_playing
     assert title(playing[3]) == "W1 at step 5" and all(f["config"]["staticPlot"] for f in playing)
     heat = playing[3]["data"][0]
     assert "customdata" not in heat and heat["hoverinfo"] == "skip"  # a static picture: no hover data
+    detail = [json.loads(c.proto.config or "{}") for c in at.get("plotly_chart")]
+    assert detail and all(c.get("staticPlot") for c in detail)  # the open tab's charts: pictures too
     at.run()  # the next frame
     assert title(json.loads(at.get("bidi_component")[3].proto.bytes)) == "W1 at step 10"
     set_widget(at, "w_play", False)
@@ -710,6 +712,9 @@ def test_initializers_page_trains_every_run_on_the_same_batches():
     at.run()
     set_widget(at, "i_play", True)  # one frame per rerun in AppTest
     assert init_group(at)[0].step_counts == [11, 11, 11]
+    live = [json.loads(c.proto.bytes)["config"] for c in at.get("bidi_component")]
+    shown_static = [json.loads(c.proto.config or "{}").get("staticPlot") for c in at.get("plotly_chart")]
+    assert len(live) == 7 and all(c.get("staticPlot") for c in live) and all(shown_static)
     set_widget(at, "i_play", False)
     at.button(key="i_reset").click().run()
     assert init_group(at)[0].step_counts == [0, 0, 0]

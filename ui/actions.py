@@ -9,7 +9,7 @@ import streamlit as st
 
 from weightviz import experiment
 
-from . import runs, state
+from . import plots, runs, state
 from .runs import Run
 from .text import plain
 
@@ -68,9 +68,8 @@ def stop_playing_if_diverged(trainer):
 
 
 def chart_options():
-    """``st.plotly_chart`` options: while playing, charts are static pictures (no hover layers, no mode
-    bar), which halves the browser's work per frame; paused, they are interactive."""
-    return {"config": {"staticPlot": True}} if is_playing() else {}
+    """``st.plotly_chart`` options for the Train page: static pictures while it plays (``plots.chart_options``)."""
+    return plots.chart_options(is_playing())
 
 
 def show_messages(trainer, notes=(), rewind_key=KEYS.rewind):

@@ -133,11 +133,6 @@ def predicted_std(run):
     return [float(np.sqrt(initializers.variance(run.config.init, *w.shape, **opts))) for w in W]
 
 
-def chart_options(playing):
-    """While playing the distributions are static pictures (no hover layers): the browser's work halves."""
-    return {"config": {"staticPlot": True}} if playing else {}
-
-
 def pair(left_figure, right_figure, name, caption, static):
     """Two charts side by side, updated in place (static pictures while playing), and what they show."""
     left, right = st.columns(2)
@@ -201,7 +196,7 @@ def layers_over_time(names, runs, playing):
         cols = [col for _ in range(0, len(runs), 2) for col in st.columns(2)]  # two a row: each layer's legend
         for i, (col, run_name, run) in enumerate(zip(cols, names, runs, strict=False)):
             col.caption(run_name)
-            col.plotly_chart(build(run.trainer.history), key=f"{CHART}{name}_{i}", **chart_options(playing))
+            col.plotly_chart(build(run.trainer.history), key=f"{CHART}{name}_{i}", **plots.chart_options(playing))
         st.caption(caption)
 
 
@@ -255,4 +250,4 @@ def layer_by_layer(names, runs, playing):
         cols = st.columns(len(runs))
         for i, (col, name, t, run) in enumerate(zip(cols, names, seen, runs, strict=True)):
             figure = figures.layer_distributions(pick(t, run.trainer.model), name)
-            col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}", **chart_options(playing))
+            col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}", **plots.chart_options(playing))

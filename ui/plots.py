@@ -75,6 +75,12 @@ export default function ({ parentElement, data }) {
 _live_chart = st.components.v2.component("weightviz_live_chart", js=LIVE_JS, isolate_styles=False)
 
 
+def chart_options(static):
+    """``st.plotly_chart`` options: a static picture while playing (no hover layers, no mode bar: the
+    browser's work per frame halves), interactive otherwise."""
+    return {"config": {"staticPlot": True}} if static else {}
+
+
 def live_chart(container, fig, key, static=False):
     """Draw ``fig`` in ``container`` as the live chart ``key``: interactive, or with ``static`` (while
     playing) a picture; either way updated in place from one rerun to the next."""

@@ -60,7 +60,7 @@ def live_charts(trainer, ds, view, layer, prefix="", static_graph=False):
     plots.live_chart(right, heatmap, f"{prefix}w_heat", static_graph)
 
 
-def detail_tabs(trainer, ds, layer):
+def detail_tabs(trainer, ds):
     """The layer inspector's tabs as {kind: label}: the gradient and the metric, histograms now vs the
     start, distributions over time, norms and update ratios; unit images for digits, weights by feature
     for a linear model."""
@@ -79,7 +79,7 @@ def layer_detail(trainer, ds, view, layer, chart, prefix=""):
 
     The open tab's kind is kept (``state.DETAIL_TAB``): Streamlit gives tabs whose labels change (another
     metric, a digits or a linear model) a new identity, and the kept kind reopens the same tab."""
-    kinds = detail_tabs(trainer, ds, layer)
+    kinds = detail_tabs(trainer, ds)
     key = f"{prefix}{KEYS.w_detail}"
     kept = (state.DETAIL_TAB.get() or {}).get(prefix)
     labels = list(kinds.values())
