@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import statistics
 import sys
 import time
@@ -48,7 +49,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 # Installed in the page: timestamps of every change of the Step metric's text, of every
 # plotly_afterplot and of every change of the script state. Re-attaches when Streamlit replaces an
 # element (checked every 100 ms) and hooks charts that appear later.
-PROBE = """() => {
+PROBE = """(selector) => {
   if (window.__wv) return;
   const W = window.__wv = {changes: [], afterplots: [], states: [], draws: [], pending: 0};
   Object.assign(W, {text: null, metric: null, n: 0});
@@ -74,7 +75,7 @@ PROBE = """() => {
   };
   const attach = () => {
     wrap();
-    const el = document.querySelector('[data-testid="stMetricValue"]');
+    const el = document.querySelector(selector);
     if (el && el !== W.metric) {
       if (W.obs) W.obs.disconnect();
       W.metric = el;
@@ -116,8 +117,13 @@ REDRAWN = """() => {
 }"""
 
 
+STEP_METRIC = '[data-testid="stMetricValue"]'  # the Train page's Step metric
+
+
 def step_count(text):
-    return int(text.replace(",", ""))
+    """The step in the watched text: the metric's "1,234", or the first "step 1,234" of a caption."""
+    found = re.search(r"step ([\d,]+)", text)
+    return int((found.group(1) if found else text).replace(",", ""))
 
 
 def server_pid(url):
@@ -232,10 +238,11 @@ def play_toggle(page):
     return page.locator('[data-testid="stCheckbox"]').filter(has_text="Play").locator("label").first
 
 
-def measure_play(page, url, seconds):
-    """Frames shown per second, bytes per frame, browser and server time per frame."""
+def measure_play(page, url, seconds, watched=STEP_METRIC):
+    """Frames shown per second (changes of the text of ``watched``, a CSS selector of the element that
+    shows the step), bytes per frame, browser and server time per frame."""
     received = page.ws_counter
-    page.evaluate(PROBE)
+    page.evaluate(PROBE, watched)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     pid = server_pid(url)
@@ -291,8 +298,8 @@ def measure_play(page, url, seconds):
     }
 
 
-def measure_clicks(page, clicks):
-    page.evaluate(PROBE)
+def measure_clicks(page, clicks, watched=STEP_METRIC):
+    page.evaluate(PROBE, watched)
     times, parts = [], []
     for _ in range(clicks + 1):  # the first click warms up (the charts leave their static Play form)
         t0 = page.evaluate(CLICK_STEP)

@@ -69,12 +69,13 @@ def wait_until_idle(pg, timeout=30_000):
     pg.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=timeout)
 
 
-def wait_for_drawn_charts(pg, n):
-    """Until exactly ``n`` st.plotly_chart charts are drawn where a person can see them (an open tab)."""
+def wait_for_drawn_charts(pg, n, kind="stPlotlyChart"):
+    """Until exactly ``n`` charts of ``kind`` (st.plotly_chart, or ``"wvLivePlot"`` for the live charts) are
+    drawn where a person can see them (an open tab, the sidebar)."""
     pg.wait_for_function(
-        "(n) => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        '([n, kind]) => [...document.querySelectorAll(`[data-testid="${kind}"]`)]'
         ".filter(c => c.offsetParent !== null && c.querySelector('.main-svg')).length === n",
-        arg=n,
+        arg=[n, kind],
         timeout=30_000,
     )
 
@@ -445,10 +446,8 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
     with window(browser, width) as ctx:
         pg = open_page(ctx, server, "initializers")
         assert pg.locator("h1").first.inner_text() == "Initializers side by side"
-        pg.wait_for_function(
-            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 9"
-            " && document.querySelectorAll('[data-testid=\"wvLivePlot\"] .main-svg').length >= 7"
-        )
+        wait_for_drawn_charts(pg, 1)  # the activation's shape in the sidebar
+        wait_for_drawn_charts(pg, 7 + 9, "wvLivePlot")  # 3 pairs of profiles, the loss, 3 × 3 distributions
         click(pg, "×10")
         pg.wait_for_selector("text=he_normal: step 10", timeout=30_000)
         per_frame = pg.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame").get_by_role("slider")
@@ -463,7 +462,7 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         shot(pg, f"initializers-{width}px")
         pg.get_by_role("tab", name="Over training time").click()
         wait_until_idle(pg)
-        wait_for_drawn_charts(pg, 6)  # a ratio and a norms chart for each of the three runs
+        wait_for_drawn_charts(pg, 1 + 6, "wvLivePlot")  # the loss; a ratio and a norms chart for each run
         assert no_exception(pg)
         pg.get_by_role("tab", name="Now, layer by layer").click()
         wait_until_idle(pg)

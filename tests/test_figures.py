@@ -833,3 +833,18 @@ def test_comparison_figures_draw_one_line_per_run_and_each_layers_distribution(r
     assert ruled.layout.shapes[0].y0 == 1e-3 and ruled.layout.annotations[0].text == "1e-3"
     overlay = figures.loss_overlay({"one": trainer.history, "two": trainer.history})
     assert [t.name for t in overlay.data] == ["one", "two"] and overlay.layout.yaxis.type == "log"
+
+
+def test_activation_shape_shades_where_a_unit_passes_no_gradient():
+    def shaded(name):
+        return [(s.x0, s.x1) for s in figures.activation_shape(name).layout.shapes]
+
+    edge = np.arctanh(0.97)  # |tanh z| > 0.97 beyond z ≈ ±2.09
+    [(a0, a1), (b0, b1)] = shaded("tanh")
+    assert (a0, b1) == (-4, 4) and a1 == pytest.approx(-edge, abs=0.02) and b0 == pytest.approx(edge, abs=0.02)
+    [(_, s1), (s0, _)] = shaded("sigmoid")  # σ(z) > 0.97 beyond z = ln(0.97 / 0.03) ≈ 3.48
+    assert s1 == pytest.approx(-np.log(0.97 / 0.03), abs=0.02) and s0 == pytest.approx(np.log(0.97 / 0.03), abs=0.02)
+    assert shaded("relu") == [(-4, 0.0)] and shaded("gelu") == []
+    fig = figures.activation_shape("tanh")
+    z, a, slope = fig.data[0].x, fig.data[0].y, fig.data[1].y
+    np.testing.assert_allclose(a, np.tanh(z)) and np.testing.assert_allclose(slope, 1 - np.tanh(z) ** 2)

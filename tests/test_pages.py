@@ -695,7 +695,10 @@ def init_group(at):
 def test_initializers_page_trains_every_run_on_the_same_batches():
     at = open_initializers()
     group, names = init_group(at)
-    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(charts(at)) == 16
+    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(at.get("bidi_component")) == 16
+    assert [title(f) for f in map(json.loads, (c.proto.spec for c in at.get("plotly_chart")))] == [
+        "tanh: output and slope"
+    ]  # the one st.plotly_chart: the activation's shape in the sidebar
     at.button(key="i_step10").click().run()
     assert group.step_counts == [10, 10, 10]
     orders = [run.trainer.epoch_order(0) for run in group]
@@ -713,8 +716,7 @@ def test_initializers_page_trains_every_run_on_the_same_batches():
     set_widget(at, "i_play", True)  # one frame per rerun in AppTest
     assert init_group(at)[0].step_counts == [11, 11, 11]
     live = [json.loads(c.proto.bytes)["config"] for c in at.get("bidi_component")]
-    shown_static = [json.loads(c.proto.config or "{}").get("staticPlot") for c in at.get("plotly_chart")]
-    assert len(live) == 7 and all(c.get("staticPlot") for c in live) and all(shown_static)
+    assert len(live) == 16 and all(c.get("staticPlot") for c in live)
     set_widget(at, "i_play", False)
     at.button(key="i_reset").click().run()
     assert init_group(at)[0].step_counts == [0, 0, 0]
@@ -766,3 +768,20 @@ def test_a_diverging_initializer_is_named_and_the_others_go_on():
     at.button(key="i_step10").click().run()  # the diverged run waits; the other goes on
     assert group.step_counts[1] == healthy.trainer.step_count > group.step_counts[0]
     assert not at.exception
+
+
+def test_initializers_page_compares_on_an_uploaded_csv_and_keeps_its_runs_until_one_is_there():
+    at = open_initializers()
+    group, _ = init_group(at)
+    set_widget(at, "i_dataset", "csv")  # nothing uploaded yet: the runs so far stay, and the page says why
+    assert any("upload a CSV" in w.value for w in at.warning) and init_group(at)[0] is group
+    assert all(run.config.dataset == "spiral" for run in group)
+    at.file_uploader(key="i_csv_file").set_value(("flowers.csv", FLOWERS.encode(), "text/csv")).run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    group, names = init_group(at)
+    assert [run.config.dataset for run in group] == ["csv"] * 3
+    assert all(run.trainer.model.layer_sizes[0] == 3 for run in group)  # a, b, c
+    at.button(key="i_step10").click().run()
+    assert not at.exception and group.step_counts == [10, 10, 10]
+    at.multiselect(key="i_inits").set_value(["xavier_normal", "he_normal"]).run()  # a new group, same table
+    assert not at.exception and [run.config.dataset for run in init_group(at)[0]] == ["csv"] * 2

@@ -39,9 +39,14 @@ def test_symmetric_initialisation_keeps_one_distinct_unit_per_layer_after_traini
         1,
         1,
     ]
+    assert all(propagation.units_all_equal(W, b) for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True))
     assert not np.allclose(model.params, model.params[0])  # it did train
     other = MLP(ds.layer_sizes([6, 6]), activation="tanh", task="binary", seed=0)
     assert propagation.distinct_units(other.weights[0], other.biases[0]) == 6
+    assert not propagation.units_all_equal(other.weights[0], other.biases[0])
+    W, b = np.ones((3, 4)), np.zeros(4)
+    b[2] = 1e-6  # one unit apart by its bias alone
+    assert propagation.distinct_units(W, b) == 2 and not propagation.units_all_equal(W, b)
 
 
 def test_runs_that_differ_only_in_their_initializer_see_bit_identical_batches():

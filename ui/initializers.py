@@ -18,6 +18,7 @@ DEFAULT_INITS = ["normal", "xavier_normal", "he_normal"]
 WIDTHS = [8, 16, 32, 64, 128, 256]
 MAX_DEPTH = 12  # hidden layers here (Train's limit is 8: its weights files are sized for that)
 CHART = state.INIT_CHART_PREFIX
+STEPS = f"{CHART}where"  # the container of the caption that says where each run is
 TRACE_ROWS = 256  # rows of the training set every trace runs on (the same rows for every run)
 OPTION_LABELS = {"std": "σ", "limit": "limit a", "value": "value", "gain": "gain"}
 
@@ -27,6 +28,8 @@ def network_controls(config):
     depth = st.slider("Hidden layers", 1, MAX_DEPTH, len(config.hidden_sizes), key=KEYS.depth)
     width = st.select_slider("Units per layer", WIDTHS, config.hidden_sizes[0], key=KEYS.width)
     activation = st.selectbox("Activation", list(activations.ACTIVATIONS), key=RUN_KEYS.activation, index=4)
+    st.plotly_chart(figures.activation_shape(activation), key=f"{CHART}activation")  # (loads Plotly.js too)
+    st.caption("Shaded: where a unit passes (almost) no gradient back.")
     batch_norm = st.checkbox("Batch norm (a remedy)", key=RUN_KEYS.batch_norm)
     clip = st.checkbox("Clip the gradient's norm to 1 (a remedy)", key=KEYS.clip)
     return {
@@ -40,12 +43,12 @@ def network_controls(config):
 def base_config():
     """The sidebar: data, network and training, shared by every run."""
     st.subheader("Data")
-    dataset, noise, _ = controls.data_controls(DEFAULT, RUN_KEYS)
+    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS)
     st.subheader("Network")
     network = network_controls(DEFAULT)
     st.subheader("Training")
     training = controls.training_controls(DEFAULT, RUN_KEYS)
-    return DEFAULT.replace(dataset=dataset, noise=noise, **network, **training)
+    return DEFAULT.replace(dataset=dataset, noise=noise, csv_id=csv_id, **network, **training)
 
 
 def chosen_inits():
@@ -73,16 +76,19 @@ def current_group(base, chosen):
     """The run group for ``base`` with each chosen initializer (kept while only live fields change)."""
     configs = [base.replace(init=init, init_options=options) for _, init, options in chosen]
     names = [shown for shown, _, _ in chosen]
+    tables = [state.CSV_DATASET.get() if base.dataset == experiment.CSV else None] * len(configs)
     kept = state.INIT_GROUP.get()
     if kept is not None and kept[1] == names:
         group = kept[0]
-        group.update(configs)
+        group.update(configs, tables)
     else:
         try:
-            group = RunGroup(configs)
+            group = RunGroup(configs, datasets=tables)
         except ValueError as e:
             st.warning(plain(f"That comparison cannot be built: {e}."), icon=":material/warning:")
-            st.stop()
+            if kept is None:
+                st.stop()
+            return kept  # the comparison shown so far stays
         state.INIT_GROUP.set((group, names))
     for name, run in zip(names, group, strict=True):
         if run.problem:
@@ -157,15 +163,13 @@ def comparison(group, names, playing=False):
     the losses overlaid."""
     runs = list(group)
     steps = ", ".join(f"{name}: step {run.trainer.step_count:,}" for name, run in zip(names, runs, strict=True))
-    st.caption(f"{steps}. Traced on the first {TRACE_ROWS} training rows, the same for every run.")
+    where = st.container(key=STEPS)  # (its class names the caption for the browser benchmark)
+    where.caption(f"{steps}. Traced on the first {TRACE_ROWS} training rows, the same for every run.")
     for name, run in zip(names, runs, strict=True):
         if run.trainer.diverged is not None:
             st.warning(plain(f"{name} diverged at step {run.trainer.diverged.step:,}; the others go on."))
         model = run.trainer.model
-        distinct = [
-            propagation.distinct_units(W, b) for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True)
-        ]
-        if max(distinct) == 1:
+        if all(propagation.units_all_equal(W, b) for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True)):
             st.info(plain(
                 f"{name}: every hidden layer has 1 distinct unit out of {model.weights[0].shape[1]}. Units that start "
                 "equal compute the same output and receive the same gradient, so they stay equal: the layer "
@@ -196,58 +200,79 @@ def layers_over_time(names, runs, playing):
         cols = [col for _ in range(0, len(runs), 2) for col in st.columns(2)]  # two a row: each layer's legend
         for i, (col, run_name, run) in enumerate(zip(cols, names, runs, strict=False)):
             col.caption(run_name)
-            col.plotly_chart(build(run.trainer.history), key=f"{CHART}{name}_{i}", **plots.chart_options(playing))
+            plots.live_chart(col, build(run.trainer.history), f"{CHART}{name}_{i}", playing)
         st.caption(caption)
 
 
-def layer_by_layer(names, runs, playing):
-    """Per-layer profiles from each run's trace, and every layer's distributions (a column per run)."""
+PAIR_CAPTIONS = {
+    "act": "Left: how spread out each layer's outputs are. Right: how large the gradient is that backpropagation "
+    "hands each layer. Falling to the right (left chart) or to the left (right chart): vanishing.",
+    "weights": "Left: each layer's weights now against the std its formula promises at the start. Right: outputs "
+    "in a flat end of tanh or sigmoid (|a| > 0.97; their gradient is under 6 %) or ReLU units that never fire.",
+    "steps": "Left: how hard the loss pulls on each layer's weights. Right: how much the last step changed them, "
+    "relative to their size; around 10⁻³ is the rule of thumb, far below a layer barely learns.",
+}
+DISTRIBUTIONS = {
+    "act": "Each layer's activations",
+    "grad": "Each layer's gradient ∂L/∂output",
+    "weights": "Each layer's weights",
+}
+
+
+def now_figures(names, runs):
+    """The figures of the tab "Now, layer by layer" (no Streamlit: the benchmark times it): ``pairs`` maps a
+    row of :data:`PAIR_CAPTIONS` to its (left, right) profile charts, one line per run, from each run's
+    trace; ``distributions`` maps a row of :data:`DISTRIBUTIONS` to one heatmap per run."""
     seen = traces(runs)
     health = {
         name: propagation.layer_health(run.trainer.model, t) for name, run, t in zip(names, runs, seen, strict=True)
     }
     per_run = dict(zip(names, runs, strict=True))
-    pair(
-        figures.layer_profile(_each(health, "std"), "Activation spread per layer", "std of outputs", log=True),
-        figures.layer_profile(_each(health, "grad_std"), "Gradient reaching each layer", "std of ∂L/∂output", log=True),
-        "act",
-        "Left: how spread out each layer's outputs are. Right: how large the gradient is that backpropagation "
-        "hands each layer. Falling to the right (left chart) or to the left (right chart): vanishing.",
-        playing,
-    )
     weights = {name: [float(W.std()) for W in run.trainer.model.weights[:-1]] for name, run in per_run.items()}
     predicted = {name: predicted_std(run) for name, run in per_run.items()}
     flat = {
         name: [r["saturated"] if np.isfinite(r["saturated"]) else r["dead"] for r in rows]
         for name, rows in health.items()
     }
-    pair(
-        figures.layer_profile(
-            weights, "Weight spread (dashed: the formula)", "std of W", log=True, predicted=predicted
-        ),
-        figures.layer_profile(flat, "Saturated (tanh, sigmoid) or dead units", "share", percent=True),
-        "weights",
-        "Left: each layer's weights now against the std its formula promises at the start. Right: outputs in a "
-        "flat end of tanh or sigmoid (|a| > 0.97; their gradient is under 6 %) or ReLU units that never fire.",
-        playing,
-    )
     norms = {name: [float(np.linalg.norm(g)) for g in t.weight_grads[:-1]] for name, t in zip(names, seen, strict=True)}
     ratios = {name: _last_update_ratios(run) for name, run in per_run.items()}
-    pair(
-        figures.layer_profile(norms, "Gradient of each layer's weights", "‖∂L/∂W‖", log=True),
-        figures.layer_profile(ratios, "Last step's update / weight", "‖ΔW‖ / ‖W‖", log=True, reference=(1e-3, "1e-3")),
-        "steps",
-        "Left: how hard the loss pulls on each layer's weights. Right: how much the last step changed them, "
-        "relative to their size; around 10⁻³ is the rule of thumb, far below a layer barely learns.",
-        playing,
-    )
-    for what, pick in (
-        ("Each layer's activations", lambda t, model: t.activations),
-        ("Each layer's gradient ∂L/∂output", lambda t, model: t.grads),
-        ("Each layer's weights", lambda t, model: model.weights[:-1]),
-    ):
-        st.markdown(f"**{what}** (a row per hidden layer; colour: the share of its values, log scale)")
-        cols = st.columns(len(runs))
-        for i, (col, name, t, run) in enumerate(zip(cols, names, seen, runs, strict=True)):
-            figure = figures.layer_distributions(pick(t, run.trainer.model), name)
-            col.plotly_chart(figure, key=f"{CHART}dist_{what[-4:]}_{i}", **plots.chart_options(playing))
+    profile = figures.layer_profile
+    pairs = {
+        "act": (
+            profile(_each(health, "std"), "Activation spread per layer", "std of outputs", log=True),
+            profile(_each(health, "grad_std"), "Gradient reaching each layer", "std of ∂L/∂output", log=True),
+        ),
+        "weights": (
+            profile(weights, "Weight spread (dashed: the formula)", "std of W", log=True, predicted=predicted),
+            profile(flat, "Saturated (tanh, sigmoid) or dead units", "share", percent=True),
+        ),
+        "steps": (
+            profile(norms, "Gradient of each layer's weights", "‖∂L/∂W‖", log=True),
+            profile(ratios, "Last step's update / weight", "‖ΔW‖ / ‖W‖", log=True, reference=(1e-3, "1e-3")),
+        ),
+    }
+    picks = {
+        "act": lambda t, model: t.activations,
+        "grad": lambda t, model: t.grads,
+        "weights": lambda t, model: model.weights[:-1],
+    }
+    each = list(zip(names, seen, runs, strict=True))
+    distributions = {
+        row: [figures.layer_distributions(pick(t, run.trainer.model), name) for name, t, run in each]
+        for row, pick in picks.items()
+    }
+    return pairs, distributions
+
+
+def layer_by_layer(names, runs, playing):
+    """Per-layer profiles from each run's trace, and every layer's distributions (a column per run)."""
+    pairs, distributions = now_figures(names, runs)
+    for row, (left, right) in pairs.items():
+        pair(left, right, row, PAIR_CAPTIONS[row], playing)
+    for row, row_figures in distributions.items():
+        st.markdown(
+            f"**{DISTRIBUTIONS[row]}**: a row per hidden layer, its values from left to right; the colour is the "
+            "share of the layer's values in each bin (log scale, from 0.01 % to all of them)."
+        )
+        for i, (col, figure) in enumerate(zip(st.columns(len(runs)), row_figures, strict=True)):
+            plots.live_chart(col, figure, f"{CHART}dist_{row}_{i}", playing)

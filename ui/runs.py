@@ -18,10 +18,12 @@ DOWNLOAD_HOLD_SECONDS = 1.5  # how long Play pauses for the browser to fetch a f
 class Run:
     """``config`` built into ``dataset`` and ``trainer``; :meth:`update` moves it to another configuration."""
 
-    def __init__(self, config=None, memory_budget_mb=experiment.MEMORY_BUDGET_MB):
+    def __init__(self, config=None, memory_budget_mb=experiment.MEMORY_BUDGET_MB, dataset=None):
         self.memory_budget_mb = float(memory_budget_mb)
         self.config = config if config is not None else experiment.Config()
-        self.dataset, self.trainer = experiment.build(self.config, memory_budget_mb=self.memory_budget_mb)
+        if self.config.dataset == experiment.CSV and dataset is None:
+            raise ValueError("upload a CSV file and choose columns that make a dataset first")
+        self.dataset, self.trainer = experiment.build(self.config, dataset, memory_budget_mb=self.memory_budget_mb)
         self.problem = None  # why the configuration last asked for could not be built
         self.message = None  # what the last action on this run (a weights upload) reported
         self.hold_until = 0.0  # time.monotonic() until which Play draws no frame (a download is on its way)
@@ -75,11 +77,15 @@ class Run:
 class RunGroup:
     """Runs trained side by side: the same number of steps each, reset together, one budget split."""
 
-    def __init__(self, configs, memory_budget_mb=experiment.MEMORY_BUDGET_MB):
+    def __init__(self, configs, memory_budget_mb=experiment.MEMORY_BUDGET_MB, datasets=None):
+        """``datasets[i]`` (an uploaded table) replaces the dataset ``configs[i]`` names; ValueError when a
+        configuration cannot be built."""
         if not configs:
             raise ValueError("a run group needs at least one configuration")
         self.memory_budget_mb = float(memory_budget_mb)
-        self.runs = [Run(config, self.memory_budget_mb / len(configs)) for config in configs]
+        datasets = datasets or [None] * len(configs)
+        share = self.memory_budget_mb / len(configs)
+        self.runs = [Run(config, share, dataset) for config, dataset in zip(configs, datasets, strict=True)]
 
     def __len__(self):
         return len(self.runs)

@@ -11,6 +11,7 @@ For each hidden layer l, from ``model.trace(X, y)``:
 
 ``distinct_units(W, b)`` counts the different units of a layer (columns of W with their bias): the
 symmetry of a zeros or constant initialisation keeps it at 1, whatever the training.
+``units_all_equal(W, b)`` says whether that count is 1, in one pass (a page asks it every frame).
 """
 
 from __future__ import annotations
@@ -55,3 +56,11 @@ def distinct_units(W, b, decimals=12):
     ``decimals`` so that float noise does not split identical units)."""
     units = np.round(np.vstack([np.asarray(W, dtype=float), np.asarray(b, dtype=float)[None, :]]).T, decimals)
     return len(np.unique(units, axis=0))
+
+
+def units_all_equal(W, b, decimals=12):
+    """True when every unit of a layer equals the first (``distinct_units(W, b, decimals) == 1``), without
+    sorting: the spread of each row of W and of b is under half a unit of the ``decimals`` rounding."""
+    tolerance = 0.5 * 10.0**-decimals
+    W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+    return bool(np.ptp(W, axis=1).max(initial=0.0) <= tolerance and np.ptp(b) <= tolerance)

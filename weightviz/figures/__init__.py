@@ -18,10 +18,11 @@ from .data import (
 )
 from .matrices import MAX_HEATMAP_SIDE, histogram_now_vs_init, is_pooled, linear_weights, matrix_heatmap, unit_images
 from .network import network_graph
-from .propagation import layer_distributions, layer_profile, loss_overlay
+from .propagation import activation_shape, layer_distributions, layer_profile, loss_overlay
 
 __all__ = [
     "MAX_HEATMAP_SIDE",
+    "activation_shape",
     "confusion_heatmap",
     "data_view",
     "decision_boundary",

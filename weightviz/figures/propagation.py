@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import activations
+from ..propagation import SATURATION, SQUASHING
 from .draft import Draft, heatmap, scatter
 from .style import CLASS_COLORS, label, layout, log_axis, note_if_no_steps, thin
 
@@ -49,6 +51,36 @@ def layer_profile(profiles, title, y_title, log=False, predicted=None, percent=F
     return layout(fig, title, height=300)
 
 
+def activation_shape(name, reach=4.0):
+    """The activation ``name`` and its derivative over z in [−reach, reach], with the stretches where a unit
+    stops passing gradient shaded: the flat ends of tanh and sigmoid (outputs beyond the saturation mark,
+    derivative under 6 %) or the zero side of ReLU (a unit that stays there is dead)."""
+    z = np.linspace(-reach, reach, 401)
+    forward, derivative = activations.get(name)
+    a = forward(z)
+    fig = Draft(
+        scatter(x=z, y=a, mode="lines", name=f"{name}(z)", line={"color": RUN_COLORS[0]}),
+        scatter(x=z, y=derivative(z, a), mode="lines", name="its slope", line={"color": RUN_COLORS[1], "dash": "dot"}),
+    )
+    kind = SQUASHING.get(name)
+    if kind is not None:
+        low, high = (-SATURATION, SATURATION) if kind == "symmetric" else (1 - SATURATION, SATURATION)
+        flat = (a < low) | (a > high)
+        shaded, why = [(z[0], z[~flat][0]), (z[~flat][-1], z[-1])], "saturated"
+    elif name == "relu":
+        shaded, why = [(z[0], 0.0)], "zero: no gradient"
+    else:
+        shaded, why = [], ""
+    for x0, x1 in shaded:
+        fig.add_shape(
+            type="rect", x0=x0, x1=x1, y0=0, y1=1, yref="paper", fillcolor="grey", opacity=0.18, line={"width": 0}
+        )
+    if shaded:
+        fig.add_annotation(x=shaded[0][0], y=1, yref="paper", text=why, showarrow=False, xanchor="left", yanchor="top")
+    fig.update_xaxes(title="input z", range=[-reach, reach])
+    return layout(fig, f"{name}: output and slope", height=220)
+
+
 def layer_distributions(arrays, title, bins=41):
     """Each layer's values (a list of arrays, one per hidden layer) as a row of a heatmap: x the value,
     colour the share of the layer's values in that bin (log scale). One range for all layers, symmetric
@@ -64,12 +96,16 @@ def layer_distributions(arrays, title, bins=41):
     fig = Draft(
         heatmap(
             x=centres, y=np.arange(1, len(arrays) + 1), z=z.astype(np.float32), zmin=-4, zmax=0,
-            colorscale="Viridis", colorbar={"thickness": 8, "tickvals": [-4, -2, 0], "ticktext": ["10⁻⁴", "1%", "all"]},
-            hovertemplate="layer %{y}, value %{x:.3g}: 10^%{z:.1f} of the values<extra></extra>",
+            colorscale="Viridis", colorbar={
+                "thickness": 8, "tickvals": [-4, -2, 0], "ticktext": ["0.01 %", "1 %", "100 %"],
+                "title": {"text": "share", "side": "right"},
+            },
+            customdata=(100 * shares).astype(np.float32),
+            hovertemplate="layer %{y}, value %{x:.3g}: %{customdata:.2g} % of its values<extra></extra>",
         )
     )  # fmt: skip
     fig.update_yaxes(title="hidden layer", autorange="reversed", dtick=1)
-    fig.update_xaxes(title="value", exponentformat="power")
+    fig.update_xaxes(title="value", exponentformat="power", nticks=5)
     return layout(fig, title, height=300)
 
 
