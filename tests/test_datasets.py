@@ -249,7 +249,7 @@ def test_every_class_is_split_in_proportion(name):
 
 
 def test_the_registry_holds_the_readme_names():
-    """README's registries table: the fourteen datasets (a CSV comes through datasets.from_csv)."""
+    """README's registries table: the seventeen datasets (a CSV comes through datasets.from_csv)."""
     assert set(datasets.DATASETS) == {
         "house_prices",
         "linear",
@@ -260,6 +260,9 @@ def test_the_registry_holds_the_readme_names():
         "spiral",
         "blobs",
         "polynomial",
+        "sparse_linear",
+        "polynomial_15",
+        "small_moons",
         "iris",
         "wine",
         "breast_cancer",

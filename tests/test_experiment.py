@@ -78,3 +78,22 @@ def test_lowering_the_rate_after_a_divergence_goes_back_to_the_last_healthy_step
     experiment.apply_live(trainer, config.replace(lr=0.003))
     assert trainer.diverged is None and trainer.step_count == healthy and trainer.lr == 0.003
     assert not trainer.run(1000).diverged and trainer.warning() is None
+
+
+def test_adamw_weight_decay_is_a_config_field_that_changes_live():
+    config = experiment.Config(dataset="moons", optimizer="adamw", weight_decay=0.1)
+    _, trainer = experiment.build(config)
+    assert trainer.optimizer.weight_decay == 0.1
+    trainer.run(5)
+    moments = trainer.optimizer.m.copy()
+    assert not config.replace(weight_decay=0.5).rebuild_needed(config)
+    experiment.apply_live(trainer, config.replace(weight_decay=0.5))
+    assert trainer.optimizer.weight_decay == 0.5 and np.array_equal(trainer.optimizer.m, moments)  # kept state
+    trainer.reset()
+    assert trainer.optimizer.weight_decay == 0.5  # a fresh optimizer keeps the decay
+    with pytest.raises(ValueError, match="weight decay must be ≥ 0"):
+        experiment.build(config.replace(weight_decay=-1.0))
+    _, adam = experiment.build(config.replace(optimizer="adam"))
+    experiment.apply_live(adam, config.replace(optimizer="adam", weight_decay=0.7))  # no decay to set: ignored
+    with pytest.raises(ValueError, match="no decoupled weight decay"):
+        adam.set_weight_decay(0.1)

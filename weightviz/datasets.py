@@ -337,6 +337,48 @@ def polynomial(n_samples=15, noise=0.15, test_fraction=0.33, seed=0, degree=9):
     )
 
 
+def sparse_linear(n_samples=100, noise=1.0, test_fraction=0.4, seed=0, n_features=20, n_informative=5):
+    """y = X·w + 1 + ε, X ~ N(0, I), with 20 features of which only 5 carry signal: "relevant 1…5"
+    (|w| from 1 to 3) and "irrelevant 1…15" (w = 0). Few rows for so many weights (60 to train on): a plain
+    fit gives every irrelevant feature a weight; L1 should set exactly those to zero."""
+    rng = np.random.default_rng(seed)
+    w = np.zeros(n_features)
+    w[:n_informative] = rng.uniform(1.0, 3.0, n_informative) * rng.choice([-1.0, 1.0], n_informative)
+    X = rng.normal(size=(n_samples, n_features))
+    y = X @ w + 1.0 + noise * rng.normal(size=n_samples)
+    names = [f"relevant {i + 1}" for i in range(n_informative)]
+    names += [f"irrelevant {i + 1}" for i in range(n_features - n_informative)]
+    return _make(
+        "sparse_linear",
+        "regression",
+        X,
+        y,
+        test_fraction,
+        rng,
+        feature_names=names,
+        description=f"{counted(n_informative, 'relevant feature')} and "
+        f"{counted(n_features - n_informative, 'irrelevant one')} (true weight 0), and few rows: a plain fit "
+        "gives every feature a weight; L1 drops the irrelevant ones.",
+        true_weights=w,
+        true_bias=1.0,
+    )
+
+
+def polynomial_15(n_samples=30, noise=0.2, test_fraction=0.4, seed=0):
+    """The polynomial curve with degree-15 features and 18 points to train on: a plain fit swings
+    through every point (overfitting); L2 or L1 tame it."""
+    ds = polynomial(n_samples=n_samples, noise=noise, test_fraction=test_fraction, seed=seed, degree=15)
+    ds.name = "polynomial_15"
+    return ds
+
+
+def small_moons(n_samples=80, noise=0.3, test_fraction=0.4, seed=0):
+    """Noisy moons with 48 points to train on: a network of a few dozen units learns the noise."""
+    ds = moons(n_samples=n_samples, noise=noise, test_fraction=test_fraction, seed=seed)
+    ds.name, ds.description = "small_moons", "Two noisy moons with few points: a flexible network learns the noise."
+    return ds
+
+
 # -- tables that ship inside scikit-learn (read from its package, no network) ---------------------
 def _sklearn_table(loader_name, name, task, test_fraction, seed, description, standardize_target=False):
     from sklearn import datasets as sk  # imported on first use: it is slow to import
@@ -428,6 +470,9 @@ DATASETS = {
     "spiral": spiral,
     "blobs": blobs,
     "polynomial": polynomial,
+    "sparse_linear": sparse_linear,
+    "polynomial_15": polynomial_15,
+    "small_moons": small_moons,
     "iris": iris,
     "wine": wine,
     "breast_cancer": breast_cancer,

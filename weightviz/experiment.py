@@ -19,7 +19,7 @@ from .trainer import Trainer
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 512
-LIVE_FIELDS = ("lr", "l1", "l2")
+LIVE_FIELDS = ("lr", "l1", "l2", "weight_decay")
 CSV = "csv"  # the dataset name of an uploaded table
 MAX_SCHEDULE_STEPS = 10_000_000
 # The options Config.schedule_steps = S gives each schedule: cosine reaches its minimum (0) at step S;
@@ -48,6 +48,7 @@ class Config:
     batch_size: int = 32
     l1: float = 0.0
     l2: float = 0.0
+    weight_decay: float = 0.01  # AdamW's decoupled decay λ (w ← w − η·λ·w); only the optimizer "adamw" uses it
     dropout: float = 0.0
     batch_norm: bool = False
     clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
@@ -158,6 +159,7 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
         batch_size=config.batch_size,
         l1=config.l1,
         l2=config.l2,
+        optimizer_options={"weight_decay": config.weight_decay} if config.optimizer == "adamw" else None,
         seed=config.seed,
         X_test=ds.X_test,
         y_test=ds.y_test,
@@ -178,3 +180,5 @@ def apply_live(trainer, config):
     if trainer.diverged is not None and float(config.lr) != trainer.lr:
         trainer.recover(config.lr)
     trainer.lr, trainer.l1, trainer.l2 = float(config.lr), float(config.l1), float(config.l2)
+    if trainer.optimizer_name == "adamw":
+        trainer.set_weight_decay(config.weight_decay)

@@ -110,6 +110,8 @@ class AdamW(Adam):
 
     def __init__(self, n_params, n_weights, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, dtype=np.float64):
         super().__init__(n_params, n_weights, beta1, beta2, eps, dtype)
+        if not weight_decay >= 0:
+            raise ValueError(f"weight decay must be ≥ 0, got {typed(weight_decay)}")
         self.weight_decay = weight_decay
 
     def step(self, params, grads, lr):

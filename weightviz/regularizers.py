@@ -44,3 +44,22 @@ def add_l2_grad(grad_W, W, l2):
 def soft_threshold(W, threshold):
     """W ← sign(W)·max(|W| − threshold, 0) in place (the proximal step of threshold·Σ|w|)."""
     np.copyto(W, np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0))
+
+
+def adam_l2_shrinkage(v, t, lr, l2, beta2=0.999, eps=1e-8):
+    """Per weight, the share of itself that one Adam step removes because of an L2 penalty l2·Σw²/2:
+
+        ≈ η·l2 / (√v̂ + ε),   v̂ = v / (1 − β₂ᵗ)
+
+    The penalty's gradient l2·w joins the data's in m and v, so Adam divides it by the same √v̂: a
+    weight whose gradients are large (large v̂) is hardly shrunk, one whose gradients are small is
+    shrunk hard. ``v`` is Adam's second-moment estimate of those weights after ``t`` steps. (≈: taking
+    m̂'s share from the penalty as l2·w, which holds while w changes slowly.)"""
+    v_hat = np.asarray(v, dtype=float) / (1.0 - beta2**t)
+    return lr * l2 / (np.sqrt(v_hat) + eps)
+
+
+def adamw_shrinkage(lr, weight_decay):
+    """The share of every weight that one AdamW step removes by its decoupled decay: η·λ, the same for
+    all weights whatever their gradients (w ← w − η·λ·w before the Adam step)."""
+    return lr * weight_decay

@@ -35,6 +35,7 @@ evaluation samples); the initial weights come from the model's seed. ``reset`` r
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 import threading
@@ -202,6 +203,17 @@ class Trainer:
         self.model.load_state(state)
         self._initial_state = self.model.state()
         self.reset()
+
+    @_locked
+    def set_weight_decay(self, weight_decay):
+        """AdamW's decoupled decay λ from the next step on (the optimizer keeps its moments); ValueError for
+        λ < 0 or an optimizer without decoupled decay."""
+        if "weight_decay" not in inspect.signature(optimizers.OPTIMIZERS[self.optimizer_name]).parameters:
+            raise ValueError(f"{self.optimizer_name} has no decoupled weight decay: use adamw, or the l2 penalty")
+        if not weight_decay >= 0:
+            raise ValueError(f"weight decay must be ≥ 0, got {typed(weight_decay)}")
+        self.optimizer_options["weight_decay"] = float(weight_decay)
+        self.optimizer.weight_decay = float(weight_decay)
 
     def healthy_step(self):
         """The last step whose weights were healthy: ŝ ≤ max(10·best, L₀) (see ``health``), or where training
