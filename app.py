@@ -10,6 +10,7 @@ pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/initializers.py", title="Initializers", icon=":material/compare:"),
+    st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:"),
 ]
 navigation = st.navigation(pages)
 nav.follow_deep_link(pages)

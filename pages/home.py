@@ -75,8 +75,4 @@ if path is not None and len(path) > 1:
     )
 
 st.subheader("Go further")
-st.page_link(
-    "pages/train.py",
-    label="Train: networks layer by layer — weights, gradients, histograms, Play",
-    icon=":material/model_training:",
-)
+home_run.go_further()

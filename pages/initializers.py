@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import actions, nav
+from ui import actions, groups, nav, state
 from ui import initializers as compare
 
 nav.ensure_navigation("initializers")
@@ -21,7 +21,7 @@ with st.sidebar:
     base = compare.base_config()
 chosen = compare.chosen_inits()
 group, names = compare.current_group(base, chosen)
-playing, per_frame = compare.step_buttons()
+playing, per_frame = groups.step_buttons(state.INIT_GROUP, state.INIT_KEYS)
 
 
 @st.fragment(run_every=actions.FRAME_SECONDS if playing else None)

@@ -468,3 +468,45 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         wait_until_idle(pg)
         pg.get_by_label("Hidden layers").focus()
         assert no_exception(pg)
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_regularization_page_compares_penalties_plays_and_sweeps(browser, server, width):
+    with window(browser, width, height=1000) as ctx:
+        pg = open_page(ctx, server, "regularization")
+        assert pg.locator("h1").first.inner_text() == "Regularization side by side"
+        wait_for_drawn_charts(pg, 1)  # the penalties' pull
+        wait_for_drawn_charts(pg, 3 + 4, "wvLivePlot")  # zeros, norms, coefficients; the four gaps
+        click(pg, "×100")
+        pg.wait_for_selector("text=A: no penalty: step 100", timeout=30_000)
+        coefficients = pg.locator('[data-testid="wvLivePlot"]').nth(2)
+        exact_zeros = coefficients.evaluate("e => [...e.querySelectorAll('text.bartext')].map(t => t.textContent)")
+        assert exact_zeros.count("0") >= 10, exact_zeros  # L1 and elastic net set weights to exactly 0
+        pg.get_by_role("tab", name="Weights and zeros").click()
+        wait_until_idle(pg)
+        pg.wait_for_selector("text=/exactly 0 \\([1-9][0-9]%\\)/", timeout=30_000)  # run B's red bar
+        l1_of_b = pg.locator('[data-testid="stSlider"]').filter(has_text="L1 λ").nth(1).get_by_role("slider")
+        l1_of_b.focus()
+        l1_of_b.press("Home")  # a live change: B drops its penalty and goes on from step 100
+        wait_until_idle(pg)
+        pg.wait_for_selector("text=B: no penalty: step 100", timeout=30_000)
+        choose(pg, "Preset", "dropout on noisy moons")
+        pg.wait_for_selector("text=C: dropout 0.5: step 0", timeout=30_000)
+        noise = pg.locator('[data-testid="stSlider"]').filter(has_text="Noise")
+        assert noise.locator('[data-testid="stSliderThumbValue"]').inner_text() == "0.30"  # the moons' noise, not the 1.00 of the sparse linear data
+        per_frame = pg.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame").get_by_role("slider")
+        per_frame.focus()
+        per_frame.press("End")  # 20 steps a frame
+        wait_until_idle(pg)
+        toggle(pg, "Play")
+        pg.wait_for_selector("text=/C: dropout 0.5: step [1-9][0-9]{2,}/", timeout=45_000)  # past 100
+        toggle(pg, "Play")
+        wait_until_idle(pg)
+        assert no_exception(pg) and clipped_labels(pg) == []
+        shot(pg, f"regularization-{width}px")
+        pg.get_by_role("tab", name="λ sweep (the linear model)").click()  # on the moons: logistic paths
+        wait_until_idle(pg)
+        wait_for_drawn_charts(pg, 4)  # L1 and L2 paths, losses against λ, elastic net
+        pg.wait_for_selector('[data-testid="stDataFrame"]')
+        assert no_exception(pg) and clipped_labels(pg) == []
+        shot(pg, f"regularization-sweep-{width}px")

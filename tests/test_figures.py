@@ -848,3 +848,40 @@ def test_activation_shape_shades_where_a_unit_passes_no_gradient():
     fig = figures.activation_shape("tanh")
     z, a, slope = fig.data[0].x, fig.data[0].y, fig.data[1].y
     np.testing.assert_allclose(a, np.tanh(z)) and np.testing.assert_allclose(slope, 1 - np.tanh(z) ** 2)
+
+
+def test_regularization_figures_count_exact_zeros_shade_the_gap_and_mark_the_best_lambda():
+    from weightviz import paths
+
+    W = [np.array([[0.0, 0.5], [0.0, -1.0]]), np.array([[0.0], [2.0]])]
+    hist = figures.weights_and_zeros(W, "B")
+    assert hist.data[1].name == "exactly 0" and list(hist.data[1].y) == [3]
+    assert sum(hist.data[0].y) == 3 and "3 of 6 exactly 0 (50%)" in hist.layout.title.subtitle.text
+    ds = datasets.load("sparse_linear")
+    model = MLP(ds.layer_sizes(), task=ds.task, seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, X_test=ds.X_test, y_test=ds.y_test, l1=1.0)
+    trainer.run(50)
+    gap = figures.generalisation_gap(trainer.history)
+    assert gap.data[1].fill == "tonexty" and gap.data[1].name == "test" and gap.data[0].name == "train"
+    steps, train = trainer.history.eval_column("train_loss")
+    test = trainer.history.eval_column("test_loss")[1]
+    assert f"{test[-1] - train[-1]:+.3g}" in gap.layout.title.subtitle.text
+    bars = figures.coefficients({"L1": model.weights[0][:, 0]}, ds.feature_names, ds.true_weights)
+    zero = model.weights[0][:, 0] == 0
+    assert zero.any() and [t == "0" for t in bars.data[0].text] == list(zero)
+    assert bars.data[1].name == "true weight" and list(bars.data[0].x) == ds.feature_names
+    path = paths.path(ds.X_train, ds.y_train, ds.task, "l1", X_test=ds.X_test, y_test=ds.y_test)
+    drawn = figures.coefficient_path(path)
+    best = [t for t in drawn.data if t.name.startswith("best λ")][0]
+    assert best.x[0] == path.lambdas[path.best] and drawn.layout.xaxis.autorange == "reversed"
+    assert len(drawn.data) == 21 and all(t.showlegend is False for t in drawn.data[:20])  # 20 features: hover only
+    losses = figures.path_losses({"L1": path})
+    star = losses.data[2]
+    assert star.x[0] == path.lambdas[path.best] and star.y[0] == path.test_loss.min()
+    pull = figures.penalty_pull({"L1": (1.0, 0.0), "L2": (0.0, 0.5)})
+    w, l1_pull, l2_pull = np.asarray(pull.data[0].x), np.asarray(pull.data[0].y), np.asarray(pull.data[1].y)
+    assert np.all(l1_pull[w > 0] == -1.0) and np.all(l1_pull[w < 0] == 1.0)  # the same force however small w is
+    np.testing.assert_allclose(l2_pull, -0.5 * w)  # fading with w
+    shrink = figures.adam_shrinkage({"adam": ([0.1, 1.0], [0.01, 0.001])}, {"adamw": 0.003})
+    assert list(shrink.data[1].y) == [0.003, 0.003] and list(shrink.data[1].x) == [0.1, 1.0]
+    assert figures.adam_shrinkage({}, {}).layout.annotations[0].text.startswith("No run uses")

@@ -785,3 +785,106 @@ def test_initializers_page_compares_on_an_uploaded_csv_and_keeps_its_runs_until_
     assert not at.exception and group.step_counts == [10, 10, 10]
     at.multiselect(key="i_inits").set_value(["xavier_normal", "he_normal"]).run()  # a new group, same table
     assert not at.exception and [run.config.dataset for run in init_group(at)[0]] == ["csv"] * 2
+
+
+# -- the Regularization page ---------------------------------------------------------------------------------
+REG = "pages/regularization.py"
+
+
+def open_regularization():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(REG).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def reg_group(at):
+    return at.session_state[state.REG_GROUP.key]
+
+
+def live_titles(at):
+    return [title(json.loads(c.proto.bytes)) for c in at.get("bidi_component")]
+
+
+def test_regularization_page_trains_four_penalties_on_the_same_batches_and_l1_makes_exact_zeros():
+    at = open_regularization()
+    group, names = reg_group(at)
+    assert names == ["A", "B", "C", "D"] and not at.warning
+    assert [(r.config.l1, r.config.l2) for r in group] == [(0, 0), (1.0, 0), (0, 0.1), (0.3, 0.3)]
+    first = group.runs[0].trainer.model.params.copy()
+    assert all(np.array_equal(r.trainer.model.params, first) for r in group)  # the same first weights
+    at.button(key="rp_step100").click().run()
+    assert not at.exception and group.step_counts == [100] * 4
+    orders = [run.trainer.epoch_order(0) for run in group]
+    assert all(np.array_equal(o, orders[0]) for o in orders)  # the same mini-batches
+    zeros = [int((run.trainer.model.weights[0] == 0).sum()) for run in group]
+    assert zeros[0] == zeros[2] == 0 and zeros[1] >= 10 and zeros[3] > 0  # L1 and elastic net: exact zeros
+    titles = live_titles(at)
+    assert "Weights exactly 0" in titles and "Weight of each feature" in titles
+    assert sum(t.startswith("Train and test loss") for t in titles) == 4  # the open tab only
+    assert any("A: no penalty: step 100" in c.value for c in at.caption)
+    pull = [title(json.loads(c.proto.spec)) for c in at.get("plotly_chart")]
+    assert pull == ["The pull of each run's penalty on a weight"]
+    tabs = (("Weights and zeros", "Weights"), ("Fit", "Predicted"), ("Adam + L2 vs AdamW", "Shrinkage"))
+    for tab, expected in tabs:
+        at.session_state[state.REG_KEYS.detail] = tab
+        at.run()
+        assert not at.exception and any(expected in t for t in live_titles(at)), (tab, live_titles(at))
+    set_widget(at, "r2_l1", 0.0)  # a live change: run B goes on from where it is, without its penalty
+    assert reg_group(at)[0] is group and group.step_counts == [100] * 4 and group.runs[1].config.l1 == 0
+    assert any("B: no penalty" in c.value for c in at.caption)
+
+
+def test_regularization_presets_adam_l2_against_adamw_and_dropout_on_a_network():
+    at = open_regularization()
+    set_widget(at, "rp_preset", "Adam + L2 vs AdamW")
+    group, names = reg_group(at)
+    assert names == ["A", "B"] and [r.config.optimizer for r in group] == ["adam", "adamw"]
+    assert group.runs[1].trainer.optimizer.weight_decay == 0.1 and group.runs[0].config.l2 == 0.1
+    at.session_state[state.REG_KEYS.detail] = "Adam + L2 vs AdamW"
+    at.button(key="rp_step10").click().run()
+    shrink = [f for f in map(json.loads, (c.proto.bytes for c in at.get("bidi_component"))) if "Shrinkage" in title(f)]
+    traces = shrink[0]["data"]
+    x = np.frombuffer(base64.b64decode(traces[0]["x"]["bdata"]), traces[0]["x"]["dtype"])  # plotly's typed arrays
+    assert len(shrink) == 1 and len(x) == 20 and traces[1]["y"] == [0.1 * 0.1] * 2  # a point per weight; η·λ
+    set_widget(at, "rp_preset", "dropout on noisy moons")
+    group, names = reg_group(at)
+    assert names == ["A", "B", "C"] and [r.config.dropout for r in group] == [0.0, 0.2, 0.5]
+    assert all(r.config.dataset == "small_moons" and r.config.hidden_sizes == (64, 64) for r in group)
+    assert all(r.config.noise == 0.3 for r in group)
+    at.button(key="rp_step10").click().run()
+    orders = [run.trainer.epoch_order(0) for run in group]
+    assert all(np.array_equal(o, orders[0]) for o in orders)  # dropout does not change the batches
+    assert not at.exception and group.step_counts == [10] * 3
+    set_widget(at, "rp_play", True)  # one frame per rerun in AppTest; static pictures while playing
+    assert reg_group(at)[0].step_counts == [11] * 3
+    assert all(json.loads(c.proto.bytes)["config"].get("staticPlot") for c in at.get("bidi_component"))
+    set_widget(at, "rp_play", False)
+    set_widget(at, "r3_optimizer", "sgd")  # not live: run C is rebuilt, and the others start over with it
+    assert not at.exception and reg_group(at)[0].step_counts == [0] * 3
+    at.button(key="rp_reset").click().run()
+    assert reg_group(at)[0].step_counts == [0] * 3
+
+
+def test_regularization_sweep_tab_solves_the_paths_once_and_names_where_features_enter():
+    at = open_regularization()
+    at.session_state[state.REG_KEYS.view] = "λ sweep (the linear model)"
+    at.run()
+    assert not at.exception
+    titles = [title(json.loads(c.proto.spec)) for c in at.get("plotly_chart")]
+    assert titles[:2] == ["L1 path: every weight against λ", "L2 path: every weight against λ"]
+    assert "Loss against λ: under- and overfitting" in titles
+    table = at.dataframe[0].value
+    first_five = list(table["feature"][:5])
+    assert sorted(first_five) == [f"relevant {i}" for i in range(1, 6)]  # the relevant features enter first
+    assert not at.get("bidi_component")  # the side-by-side tab is closed: nothing of it is drawn
+    set_widget(at, "r_dataset", "polynomial_15")  # another dataset: another path, no exception
+    assert not at.exception and at.dataframe[0].value["feature"].iloc[0].startswith("x")
+
+
+def test_another_dataset_starts_at_its_own_default_noise():
+    at = open_train()
+    set_widget(at, "w_noise", 0.9)
+    assert trainer_of(at) is not None and at.slider(key="w_noise").value == 0.9
+    set_widget(at, "w_dataset", "circles")
+    assert at.slider(key="w_noise").value == 0.1 and not at.exception  # circles' own default, not 0.9

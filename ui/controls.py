@@ -30,7 +30,10 @@ def data_controls(config, keys=state.TRAIN_RUN_KEYS):
     names = [*datasets.DATASETS, experiment.CSV]
     labels = {experiment.CSV: "upload a CSV…"}
     seed_widget(keys.dataset, config.dataset)
-    name = st.selectbox("Dataset", names, key=keys.dataset, format_func=lambda n: labels.get(n, n.replace("_", " ")))
+    name = st.selectbox(
+        "Dataset", names, key=keys.dataset, format_func=lambda n: labels.get(n, n.replace("_", " ")),
+        on_change=_forget_noise, args=(keys,),
+    )  # fmt: skip
     noise, csv_id = None, ""
     if name == experiment.CSV:
         csv_id = csv_controls(keys)
@@ -39,6 +42,14 @@ def data_controls(config, keys=state.TRAIN_RUN_KEYS):
         seed_widget(keys.noise, config.noise if config.noise is not None else default)
         noise = st.slider("Noise", 0.0, 1.0, step=0.01, key=keys.noise)
     return name, noise, csv_id
+
+
+def _forget_noise(keys):
+    """Dataset callback: another dataset starts at its own default noise (0.15 suits the moons; the 1.0 of
+    the sparse linear data would drown them)."""
+    name = st.session_state.get(keys.dataset)
+    if name in datasets.DATASETS and name not in datasets.BUILT_IN_TABLES:
+        st.session_state[keys.noise] = _default_noise(name)
 
 
 def _default_noise(name):
@@ -158,10 +169,15 @@ def model_controls(config, keys=state.TRAIN_RUN_KEYS):
     return fields
 
 
-def training_controls(config, keys=state.TRAIN_RUN_KEYS):
-    """Optimizer, learning rate, schedule, batch size, L1, L2, seed. Returns a dict of Config fields."""
-    fields = {"optimizer": _select("Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer)}
-    seed_widget(keys.lr, _nearest(LEARNING_RATES, config.lr))
+def training_controls(config, keys=state.TRAIN_RUN_KEYS, per_run=()):
+    """Optimizer, learning rate, schedule, batch size, L1, L2, seed. Returns a dict of Config fields.
+
+    ``per_run`` names the fields a comparison page sets per run instead ("optimizer", "l1", "l2"): they are
+    not drawn here."""
+    fields = {}
+    if "optimizer" not in per_run:
+        fields["optimizer"] = _select("Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer)
+    seed_widget(keys.lr, nearest(LEARNING_RATES, config.lr))
     fields["lr"] = st.select_slider("Learning rate", LEARNING_RATES, key=keys.lr, format_func=typed)
     fields["schedule"] = _select("Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule)
     if fields["schedule"] != "constant":
@@ -173,14 +189,16 @@ def training_controls(config, keys=state.TRAIN_RUN_KEYS):
         )
         longest = experiment.MAX_SCHEDULE_STEPS
         fields["schedule_steps"] = whole_number(text, 1, longest, "schedule length", config.schedule_steps)
-    seed_widget(keys.batch, _nearest(BATCH_SIZES, config.batch_size))
+    seed_widget(keys.batch, nearest(BATCH_SIZES, config.batch_size))
     fields["batch_size"] = st.select_slider(
         "Batch size", BATCH_SIZES, key=keys.batch, help="Larger than the training set means full-batch descent."
     )
-    seed_widget(keys.l1, _nearest(PENALTIES, config.l1))
-    fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key=keys.l1, format_func=typed)
-    seed_widget(keys.l2, _nearest(PENALTIES, config.l2))
-    fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key=keys.l2, format_func=typed)
+    if "l1" not in per_run:
+        seed_widget(keys.l1, nearest(PENALTIES, config.l1))
+        fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key=keys.l1, format_func=typed)
+    if "l2" not in per_run:
+        seed_widget(keys.l2, nearest(PENALTIES, config.l2))
+        fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key=keys.l2, format_func=typed)
     seed_widget(keys.seed, str(config.seed))
     text = st.text_input("Seed", key=keys.seed, help="The same seed gives the same data, weights and batches")
     fields["seed"] = whole_number(text, 0, experiment.MAX_SEED, "seed", config.seed)
@@ -202,7 +220,7 @@ def _select(label, options, key, current):
     return st.selectbox(label, options, key=key)
 
 
-def _nearest(options, value):
+def nearest(options, value):
     return min(options, key=lambda o: abs(o - value))
 
 

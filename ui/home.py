@@ -53,3 +53,19 @@ def path():
     if t is None:
         return None
     return t.history.parameter_path(slice(0, 2))
+
+
+FURTHER = (  # (page, label, icon)
+    ("pages/train.py", "Train: networks layer by layer — weights, gradients, histograms, Play",
+     ":material/model_training:"),
+    ("pages/initializers.py", "Initializers side by side: vanishing, exploding and healthy signals",
+     ":material/compare:"),
+    ("pages/regularization.py", "Regularization side by side: L1's exact zeros, L2, weight decay, dropout, λ paths",
+     ":material/compress:"),
+)  # fmt: skip
+
+
+def go_further():
+    """Links to the pages that take the home page's one weight further."""
+    for page, label, icon in FURTHER:
+        st.page_link(page, label=label, icon=icon)

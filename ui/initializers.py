@@ -8,8 +8,7 @@ import streamlit as st
 
 from weightviz import activations, experiment, figures, initializers, propagation
 
-from . import controls, plots, state
-from .runs import RunGroup
+from . import controls, groups, plots, state
 from .text import plain
 
 KEYS, RUN_KEYS = state.INIT_KEYS, state.INIT_RUN_KEYS
@@ -75,51 +74,7 @@ def chosen_inits():
 def current_group(base, chosen):
     """The run group for ``base`` with each chosen initializer (kept while only live fields change)."""
     configs = [base.replace(init=init, init_options=options) for _, init, options in chosen]
-    names = [shown for shown, _, _ in chosen]
-    tables = [state.CSV_DATASET.get() if base.dataset == experiment.CSV else None] * len(configs)
-    kept = state.INIT_GROUP.get()
-    if kept is not None and kept[1] == names:
-        group = kept[0]
-        group.update(configs, tables)
-    else:
-        try:
-            group = RunGroup(configs, datasets=tables)
-        except ValueError as e:
-            st.warning(plain(f"That comparison cannot be built: {e}."), icon=":material/warning:")
-            if kept is None:
-                st.stop()
-            return kept  # the comparison shown so far stays
-        state.INIT_GROUP.set((group, names))
-    for name, run in zip(names, group, strict=True):
-        if run.problem:
-            st.warning(plain(f"{name}: {run.problem}"), icon=":material/warning:")
-    return group, names
-
-
-def train(n_steps):
-    """Button callback: ``n_steps`` on every run of the group (a diverged run waits)."""
-    kept = state.INIT_GROUP.get()
-    if kept is not None:
-        kept[0].train(n_steps)
-
-
-def reset():
-    kept = state.INIT_GROUP.get()
-    if kept is not None:
-        kept[0].reset()
-    st.session_state[KEYS.play] = False
-
-
-def step_buttons():
-    """Step, ×10, ×100, Play, Reset for every run at once; returns (whether Play is on, steps per frame)."""
-    cols = st.columns(5, vertical_alignment="center")
-    buttons = (("Step", 1, KEYS.step1), ("×10", 10, KEYS.step10), ("×100", 100, KEYS.step100))
-    for col, (label, n, key) in zip(cols[:3], buttons, strict=True):
-        col.button(label, on_click=train, args=(n,), key=key, width="stretch")
-    playing = cols[3].toggle("Play", key=KEYS.play)
-    cols[4].button("Reset", on_click=reset, key=KEYS.reset, width="stretch", help="Back to each run's initial weights")
-    per_frame = st.select_slider("Steps per frame when playing", [1, 2, 5, 10, 20], value=1, key=KEYS.per_frame)
-    return playing, per_frame
+    return groups.current_group(state.INIT_GROUP, configs, [shown for shown, _, _ in chosen])
 
 
 def traces(runs):
@@ -162,12 +117,10 @@ def comparison(group, names, playing=False):
     tabs (only the open one computed) the network layer by layer now, or each layer over training time;
     the losses overlaid."""
     runs = list(group)
-    steps = ", ".join(f"{name}: step {run.trainer.step_count:,}" for name, run in zip(names, runs, strict=True))
-    where = st.container(key=STEPS)  # (its class names the caption for the browser benchmark)
-    where.caption(f"{steps}. Traced on the first {TRACE_ROWS} training rows, the same for every run.")
+    groups.where_each_run_is(
+        names, runs, STEPS, f" Traced on the first {TRACE_ROWS} training rows, the same for every run."
+    )
     for name, run in zip(names, runs, strict=True):
-        if run.trainer.diverged is not None:
-            st.warning(plain(f"{name} diverged at step {run.trainer.diverged.step:,}; the others go on."))
         model = run.trainer.model
         if all(propagation.units_all_equal(W, b) for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True)):
             st.info(plain(

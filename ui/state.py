@@ -121,6 +121,13 @@ INIT_KEYS = Keys(
 INIT_OPTION = "i_opt_"  # + initializer + "_" + option: the option's field (e.g. i_opt_normal_std)
 INIT_CHART_PREFIX = "i_chart_"  # + the chart's name: the keys of the page's charts
 
+# -- the Regularization page -------------------------------------------------------------------------
+REG_GROUP = Slot("regularization", "group")  # (runs.RunGroup, run names) of the Regularization page
+REG_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("r_")  # the shared data, model and training controls
+REG_KEYS = Keys("rp_", ("preset", "runs", "play", "per_frame", "view", "detail", "step1", "step10", "step100", "reset"))
+REG_SETTINGS = tuple(Keys(f"r{i + 1}_", ("optimizer", "l1", "l2", "decay", "dropout")) for i in range(4))
+REG_CHART_PREFIX = "rp_chart_"  # + the chart's name: the keys of the page's charts
+
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start
 

@@ -3,7 +3,7 @@
 No streamlit here: pages call these and hand the figure to ``st.plotly_chart``; tests inspect
 ``fig.data``. One module per kind of view: curves over training time, matrices (heatmaps,
 histograms, unit images), data space (boundaries, fits, loss surfaces), the network graph, and runs
-compared layer by layer (propagation).
+compared layer by layer (propagation), and what penalties do run beside run (regularization).
 """
 
 from .curves import distribution_over_time, layer_norms, loss_curves, metric_curves, update_ratios
@@ -19,10 +19,28 @@ from .data import (
 from .matrices import MAX_HEATMAP_SIDE, histogram_now_vs_init, is_pooled, linear_weights, matrix_heatmap, unit_images
 from .network import network_graph
 from .propagation import activation_shape, layer_distributions, layer_profile, loss_overlay
+from .regularization import (
+    adam_shrinkage,
+    coefficient_path,
+    coefficients,
+    generalisation_gap,
+    path_losses,
+    penalty_pull,
+    runs_over_time,
+    weights_and_zeros,
+)
 
 __all__ = [
     "MAX_HEATMAP_SIDE",
     "activation_shape",
+    "adam_shrinkage",
+    "coefficient_path",
+    "coefficients",
+    "generalisation_gap",
+    "path_losses",
+    "penalty_pull",
+    "runs_over_time",
+    "weights_and_zeros",
     "confusion_heatmap",
     "data_view",
     "decision_boundary",
