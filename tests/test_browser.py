@@ -493,7 +493,7 @@ def test_regularization_page_compares_penalties_plays_and_sweeps(browser, server
         choose(pg, "Preset", "dropout on noisy moons")
         pg.wait_for_selector("text=C: dropout 0.5: step 0", timeout=30_000)
         noise = pg.locator('[data-testid="stSlider"]').filter(has_text="Noise")
-        assert noise.locator('[data-testid="stSliderThumbValue"]').inner_text() == "0.30"  # the moons' noise, not the 1.00 of the sparse linear data
+        assert noise.locator('[data-testid="stSliderThumbValue"]').inner_text() == "0.30"  # the moons' own noise
         per_frame = pg.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame").get_by_role("slider")
         per_frame.focus()
         per_frame.press("End")  # 20 steps a frame
