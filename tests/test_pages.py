@@ -888,3 +888,17 @@ def test_another_dataset_starts_at_its_own_default_noise():
     assert trainer_of(at) is not None and at.slider(key="w_noise").value == 0.9
     set_widget(at, "w_dataset", "circles")
     assert at.slider(key="w_noise").value == 0.1 and not at.exception  # circles' own default, not 0.9
+
+
+def test_regularization_custom_runs_keep_their_settings_and_read_values_kept_as_text():
+    at = open_regularization()
+    set_widget(at, "rp_preset", "custom")
+    assert [(r.config.l1, r.config.l2) for r in reg_group(at)[0]] == [(0, 0), (1.0, 0), (0, 0.1), (0.3, 0.3)]
+    set_widget(at, "rp_runs", 2)
+    group, names = reg_group(at)
+    assert names == ["A", "B"] and len(group) == 2
+    at.session_state["r2_l1"] = "0.03"  # a value the browser kept as text
+    at.run()
+    assert not at.exception and reg_group(at)[0].runs[1].config.l1 == 0.03
+    set_widget(at, "r1_optimizer", "adamw")
+    assert reg_group(at)[0].runs[0].trainer.optimizer_name == "adamw" and not at.exception

@@ -83,6 +83,16 @@ def test_l1_keeps_the_relevant_features_and_drops_the_irrelevant_ones():
     irrelevant = [j for j, name in enumerate(ds.feature_names) if name.startswith("irrelevant")]
     assert len(relevant) == 5 and len(irrelevant) == 15
     assert entry[relevant].min() > np.nanmax(entry[irrelevant])  # every relevant feature enters first
+    assert not any(path.exit_lambdas())  # here no feature leaves again; on collinear features some do:
+    curve = datasets.load("polynomial_15")
+    collinear = paths.path(curve.X_train, curve.y_train, "regression", "l1")
+    active = collinear.coefs[:, :, 0] != 0
+    exits = collinear.exit_lambdas()
+    assert sum(map(len, exits)) >= 3
+    for j, leaves in enumerate(exits):  # in at the λ before each exit, exactly zero at it
+        for lam in leaves:
+            i = int(np.flatnonzero(collinear.lambdas == lam)[0])
+            assert active[i - 1, j] and not active[i, j]
     l1 = float(np.sqrt(entry[relevant].min() * np.nanmax(entry[irrelevant])))  # between the two groups
     model = MLP([X.shape[1], 1], task="regression", init="zeros")
     Trainer(model, X, y, optimizer="sgd", lr=0.1, batch_size=n, l1=l1).run(3000)

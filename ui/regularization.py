@@ -322,6 +322,11 @@ def lambda_sweep(dataset):
     if not (lasso.converged.all() and net.converged.all()):
         st.info("Some weak-λ points stopped at the solver's step limit (classes nearly separable): close, not exact.")
     st.dataframe(entry_table(lasso, ridge), hide_index=True)
+    st.caption(
+        "Features in the order they enter the L1 model as λ weakens (the strongest signal first), where a "
+        "feature leaves again (it can give way to a correlated one), and each feature's weight at the best λ "
+        "of L1 and of L2: L1 sets the weights of features that have not entered to exactly 0."
+    )
 
 
 def entry_table(lasso, ridge):
@@ -338,6 +343,7 @@ def entry_table(lasso, ridge):
         {
             "feature": lasso.feature_names,
             "enters the L1 model at λ": [f"{e:.3g}" if np.isfinite(e) else "never" for e in entry],
+            "leaves it again at λ": [", ".join(f"{x:.3g}" for x in out) or "—" for out in lasso.exit_lambdas()],
             f"L1 weight at best λ {lasso.lambdas[lasso.best]:.3g}": weight(lasso),
             f"L2 weight at best λ {ridge.lambdas[ridge.best]:.3g}": weight(ridge),
         }

@@ -76,6 +76,14 @@ class Path:
         first = np.argmax(active, axis=0)
         return np.where(active.any(axis=0), self.lambdas[first], np.nan)
 
+    def exit_lambdas(self):
+        """For each feature, the strengths of the grid at which it leaves the model again going from strong to
+        weak (in at the λ before, exactly zero at this one): the lasso path is not monotone, a feature can
+        give way to a correlated one. An empty list for most features."""
+        active = (self.coefs != 0).any(axis=2)
+        leaves = active[:-1] & ~active[1:]  # (m − 1, d)
+        return [list(self.lambdas[1:][leaves[:, j]]) for j in range(active.shape[1])]
+
 
 def mix(penalty, lam, l1_ratio=0.5):
     """(l1, l2) of ``penalty`` at strength ``lam`` (see the module's docstring)."""

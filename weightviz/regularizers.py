@@ -13,6 +13,12 @@ where η is the step size the optimizer just used for that weight (the learning 
 η/(1 − μ) for momentum, the per-weight η/(√v̂ + ε) for RMSprop and Adam). Unlike adding l1·sign(w) to the
 gradient, which makes small weights jitter around zero forever, this sets a weight exactly to 0
 once the data's pull on it is weaker than l1: L1's sparsity becomes visible.
+
+scikit-learn writes the regression objective halved, (1/2n)‖y − Xw − b‖² + α·ρ·‖w‖₁ + (α(1 − ρ)/2)·‖w‖²
+(our MSE has no ½), so the same problem is ``Lasso(alpha=l1/2)``, ``ElasticNet(alpha=(l1 + l2)/2,
+l1_ratio=l1/(l1 + l2))`` and ``Ridge(alpha=n·l2/2)``; PyTorch's ``Adam(weight_decay=l2)`` is our ``l2`` with
+Adam (on a parameter group of the weights only) and ``AdamW(weight_decay=λ)`` our ``adamw`` with
+``weight_decay=λ`` (tests/test_regularization.py holds all five).
 """
 
 from __future__ import annotations
