@@ -170,9 +170,9 @@ class MLP:
             Z[start : start + chunk_rows] = self._infer(X[start : start + chunk_rows])
         return Z
 
-    def _infer(self, A):
-        """One chunk through every layer's cache-free ``infer``."""
-        for layer in self.layers:
+    def _infer(self, A, start=0):
+        """One chunk through every layer's cache-free ``infer`` (from layer ``start`` on)."""
+        for layer in self.layers[start:]:
             A = layer.infer(A)
         return A
 
@@ -242,6 +242,27 @@ class MLP:
                     grads.append(dA)  # ∂L/∂(this activation's output): what its backward receives
                 dA = layer.backward(dA)
             return Trace(activations, grads[::-1], loss, [g.copy() for g in self.grad_weights])
+
+    def input_gradients(self, X, output=0):
+        """∂z_output/∂x for each row of X: the gradient of one logit (raw output) with respect to the input,
+        (n, d), in inference mode. The model's own backward pass with the upstream gradient 1 on that output;
+        like :meth:`loss_and_grads` it leaves ``model.grads`` and the batch-norm statistics as they were."""
+        with self._kept_state():
+            A = self._check_input(X)
+            for layer in self.layers:
+                A = layer.forward(A, False, None)
+            if not 0 <= output < A.shape[1]:
+                raise ValueError(f"output must be from 0 to {A.shape[1] - 1}, got {output}")
+            dA = np.zeros_like(A)
+            dA[:, output] = 1.0
+            first = self.layers[0]
+            first.needs_input_grad = True
+            try:
+                for layer in reversed(self.layers):
+                    dA = layer.backward(dA)
+            finally:
+                first.needs_input_grad = False
+            return dA
 
     @contextlib.contextmanager
     def _kept_state(self):
