@@ -885,3 +885,27 @@ def test_regularization_figures_count_exact_zeros_shade_the_gap_and_mark_the_bes
     shrink = figures.adam_shrinkage({"adam": ([0.1, 1.0], [0.01, 0.001])}, {"adamw": 0.003})
     assert list(shrink.data[1].y) == [0.003, 0.003] and list(shrink.data[1].x) == [0.1, 1.0]
     assert figures.adam_shrinkage({}, {}).layout.annotations[0].text.startswith("No run uses")
+
+
+def test_attribution_figures_rank_features_build_the_output_and_colour_by_value():
+    phi = np.array([[1.0, -3.0, 0.5], [-1.0, 2.0, 0.1], [2.0, -1.0, 0.0]])
+    X = np.array([[0.0, 5.0, 1.0], [1.0, 6.0, 2.0], [2.0, 7.0, 3.0]])
+    names = ["a", "b", "c"]
+    bars = figures.importance(phi, names, top=2)
+    assert list(bars.data[0].y) == ["a", "b"] and list(bars.data[0].x) == [pytest.approx(4 / 3), 2.0]  # b on top
+    assert "1 more features" in bars.layout.title.subtitle.text
+    swarm = figures.beeswarm(phi, X, names)
+    assert list(swarm.layout.yaxis.ticktext) == ["c", "a", "b"]  # the largest mean |φ| on top
+    dots = swarm.data[0]
+    assert sorted(np.round(dots.x, 12)) == sorted(phi.ravel())
+    assert min(dots.marker.color) == 0 and max(dots.marker.color) == 1  # each feature's own low and high
+    fall = figures.waterfall(phi[0], 0.25, X[0], names, top=2)
+    steps = list(fall.data[0].x)
+    assert steps[0] == 0.25 and steps[1:3] == [-3.0, 1.0] and steps[3] == 0.5  # largest |φ| first, the rest summed
+    assert steps[-1] == pytest.approx(0.25 + phi[0].sum()) and "1 other features" in fall.data[0].y
+    dep = figures.dependence(phi[:, 1], X[:, 1], "b", colour=X[:, 0], colour_name="a")
+    assert list(dep.data[0].x) == [5.0, 6.0, 7.0] and list(dep.data[0].y) == [-3.0, 2.0, -1.0]
+    both = figures.weights_and_attributions([2.0, -1.0, 0.5], phi, names)
+    assert list(both.data[0].y) == [2.0, 1.0, 0.5] and list(both.data[1].y) == list(np.abs(phi).mean(axis=0))
+    maps = figures.attribution_images(np.arange(8.0).reshape(2, 4), np.ones((2, 4)), (2, 2), ["one", "two"])
+    assert len(maps.data) == 4 and [a.text for a in maps.layout.annotations] == ["one", "two"]

@@ -3,9 +3,18 @@
 No streamlit here: pages call these and hand the figure to ``st.plotly_chart``; tests inspect
 ``fig.data``. One module per kind of view: curves over training time, matrices (heatmaps,
 histograms, unit images), data space (boundaries, fits, loss surfaces), the network graph, and runs
-compared layer by layer (propagation), and what penalties do run beside run (regularization).
+compared layer by layer (propagation), what penalties do run beside run
+(regularization), and feature attributions drawn as ``shap`` draws them (attributions).
 """
 
+from .attributions import (
+    attribution_images,
+    beeswarm,
+    dependence,
+    importance,
+    waterfall,
+    weights_and_attributions,
+)
 from .curves import distribution_over_time, layer_norms, loss_curves, metric_curves, update_ratios
 from .data import (
     confusion_heatmap,
@@ -34,6 +43,12 @@ __all__ = [
     "MAX_HEATMAP_SIDE",
     "activation_shape",
     "adam_shrinkage",
+    "attribution_images",
+    "beeswarm",
+    "dependence",
+    "importance",
+    "waterfall",
+    "weights_and_attributions",
     "coefficient_path",
     "coefficients",
     "generalisation_gap",
