@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/initializers.py", title="Initializers", icon=":material/compare:"),
     st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:"),
+    st.Page("pages/attributions.py", title="Attributions", icon=":material/insights:"),
 ]
 navigation = st.navigation(pages)
 nav.follow_deep_link(pages)

@@ -113,6 +113,14 @@ def choose(pg, label, option):
     wait_until_idle(pg)
 
 
+def choose_by_typing(pg, label, text):
+    """Pick ``text`` in the selectbox ``label`` by typing it (a long list renders only the options in view)."""
+    pg.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input").click()
+    pg.keyboard.type(text)
+    pg.keyboard.press("Enter")
+    wait_until_idle(pg)
+
+
 def test_a_deep_link_to_a_fresh_server_gets_the_apps_navigation(context, server):
     """Runs first on a fresh server: Streamlit would serve pages/train.py on its own until app.py ran once."""
     pg = open_page(context, server, "train")
@@ -510,3 +518,40 @@ def test_regularization_page_compares_penalties_plays_and_sweeps(browser, server
         pg.wait_for_selector('[data-testid="stDataFrame"]')
         assert no_exception(pg) and clipped_labels(pg) == []
         shot(pg, f"regularization-sweep-{width}px")
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_attributions_page_trains_a_model_and_explains_it(browser, server, width):
+    with window(browser, width, height=1000) as ctx:
+        pg = ctx.new_page()  # (no chart before a model exists: open_page would wait for one)
+        pg.goto(f"{server}/attributions")
+        pg.wait_for_selector("text=Train a model on the Train page, or here with one click", timeout=30_000)
+        assert pg.locator("h1").first.inner_text() == "Feature attributions"
+        pg.get_by_role("button", name="Train 1,000 steps").click()
+        wait_until_idle(pg)
+        pg.wait_for_selector("text=/largest gap [0-9.]+e-1[0-9]/", timeout=60_000)  # Σφ + base = f(x)
+        wait_for_drawn_charts(pg, 5)  # importance, beeswarm, waterfall, dependence, the gradient methods
+        row = pg.get_by_label("Row", exact=True)
+        row.fill("7")
+        row.press("Enter")
+        wait_until_idle(pg)
+        pg.wait_for_selector("text=this row's output", timeout=30_000)
+        choose_by_typing(pg, "Colour by", "bmi")
+        pg.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .cbtitle')]"
+            ".some(t => t.textContent.includes('bmi'))",
+            timeout=30_000,
+        )  # the dependence chart is coloured by bmi
+        assert no_exception(pg) and clipped_labels(pg) == []
+        shot(pg, f"attributions-{width}px")
+        pg.get_by_text("Train a model here").click()
+        pg.wait_for_timeout(500)
+        choose(pg, "Dataset", "digits")
+        pg.wait_for_timeout(500)
+        pg.get_by_role("button", name="Train 1,000 steps").click()
+        wait_until_idle(pg)
+        caption = pg.get_by_text("Each digit beside its attributions")
+        caption.wait_for(timeout=60_000)
+        caption.scroll_into_view_if_needed()  # (a chart out of view may not be drawn yet)
+        pg.wait_for_selector("text=Which pixels pushed the class 0 logit", timeout=30_000)
+        assert no_exception(pg)

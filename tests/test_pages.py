@@ -902,3 +902,79 @@ def test_regularization_custom_runs_keep_their_settings_and_read_values_kept_as_
     assert not at.exception and reg_group(at)[0].runs[1].config.l1 == 0.03
     set_widget(at, "r1_optimizer", "adamw")
     assert reg_group(at)[0].runs[0].trainer.optimizer_name == "adamw" and not at.exception
+
+
+# -- the Attributions page -----------------------------------------------------------------------------------
+ATTR = "pages/attributions.py"
+
+
+def open_attributions():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(ATTR).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def spec_titles(at):
+    return [title(json.loads(c.proto.spec)) for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("name", ["diabetes", "iris", "breast_cancer", "wine", "sparse_linear", "digits", "moons"])
+def test_attributions_page_explains_a_model_trained_there_on_each_dataset_with_feature_names(name):
+    at = open_attributions()
+    assert any("Train a model" in i.value for i in at.info) and not at.get("plotly_chart")
+    set_widget(at, "a_dataset", name)
+    at.button(key="a_train").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    run = at.session_state[state.ATTR_RUN.key]
+    key, result = at.session_state[state.ATTR_RESULT.key]
+    n_rows = min(50, len(run.dataset.X_test))
+    assert run.trainer.step_count == 1000 and result.phi.shape == (n_rows, run.dataset.n_features)
+    np.testing.assert_allclose(result.base + result.phi.sum(axis=1), result.outputs, atol=1e-9)
+    assert result.method == ("exact" if run.dataset.n_features <= 12 else "kernel")
+    titles = spec_titles(at)
+    assert titles[:2] == ["Which features matter: mean |attribution|", "Every explained row, feature by feature"]
+    assert "How this row's output is built" in titles and "Shapley values against the gradient methods" in titles
+    assert ("Which pixels pushed the class 0 logit" in titles) == (name == "digits")
+    summary = [m.value for m in at.markdown if "Explaining the" in m.value][0]
+    assert "largest gap" in summary and ("exact Shapley values" in summary) == (result.method == "exact")
+
+
+def test_attributions_of_a_linear_model_show_its_weights_and_are_kept_until_the_weights_change():
+    at = open_attributions()
+    set_widget(at, "a_dataset", "sparse_linear")
+    set_widget(at, "a_kind", "linear")
+    at.button(key="a_train").click().run()
+    assert "A linear model: its weights and their attributions" in spec_titles(at)
+    run = at.session_state[state.ATTR_RUN.key]
+    key, result = at.session_state[state.ATTR_RESULT.key]
+    assert result.method == "kernel"  # 20 features: Kernel SHAP
+    set_widget(at, "a_row", 3)  # another row: the same attributions, not recomputed
+    assert at.session_state[state.ATTR_RESULT.key][1] is result
+    run.train(10)  # the weights moved: computed again
+    at.run()
+    assert at.session_state[state.ATTR_RESULT.key][1] is not result and not at.exception
+    set_widget(at, "a_dataset", "breast_cancer")
+    at.button(key="a_train").click().run()
+    set_widget(at, "a_background", 200)
+    set_widget(at, "a_rows", 200)  # 113 test rows × 200 × 2 048 coalitions: over the limit
+    assert any("at most 20,000,000" in w and "fewer coalitions" in w for w in shown(at.warning))
+    assert not at.exception
+    set_widget(at, "a_samples", 512)  # 113 × 200 × 512: within it
+    assert not at.warning and at.session_state[state.ATTR_RESULT.key][1].phi.shape == (113, 30)
+
+
+def test_attributions_explain_the_train_pages_model_and_a_class_as_a_probability():
+    at = open_train()
+    set_widget(at, "w_dataset", "iris")
+    at.button(key="step100").click().run()
+    at.switch_page(ATTR).run()
+    assert not at.exception and state.ATTR_RUN.key not in at.session_state
+    result = at.session_state[state.ATTR_RESULT.key][1]
+    assert result.output_name == "class setosa logit"
+    set_widget(at, "a_output", 2)
+    set_widget(at, "a_probability", True)
+    result = at.session_state[state.ATTR_RESULT.key][1]
+    assert result.output_name.endswith("probability") and result.integrated_gradients is None
+    assert np.all((result.outputs >= 0) & (result.outputs <= 1))
+    assert "Shapley values against the gradient methods" not in spec_titles(at)  # they explain logits only

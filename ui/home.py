@@ -62,6 +62,8 @@ FURTHER = (  # (page, label, icon)
      ":material/compare:"),
     ("pages/regularization.py", "Regularization side by side: L1's exact zeros, L2, weight decay, dropout, λ paths",
      ":material/compress:"),
+    ("pages/attributions.py", "Attributions: exact Shapley values of your model, drawn as shap draws them",
+     ":material/insights:"),
 )  # fmt: skip
 
 

@@ -128,6 +128,16 @@ REG_KEYS = Keys("rp_", ("preset", "runs", "play", "per_frame", "view", "detail",
 REG_SETTINGS = tuple(Keys(f"r{i + 1}_", ("optimizer", "l1", "l2", "decay", "dropout")) for i in range(4))
 REG_CHART_PREFIX = "rp_chart_"  # + the chart's name: the keys of the page's charts
 
+# -- the Attributions page ----------------------------------------------------------------------------
+ATTR_RUN = Slot("attributions", "run")  # runs.Run trained on the Attributions page itself
+ATTR_RESULT = Slot("attributions", "result")  # (what was explained: a key, shapley.Explanation)
+ATTR_KEYS = Keys(
+    "a_",
+    ("source", "dataset", "kind", "train", "output", "probability", "method", "rows", "background", "samples",
+     "row", "feature", "colour"),
+)  # fmt: skip
+ATTR_CHART_PREFIX = "a_chart_"  # + the chart's name
+
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start
 

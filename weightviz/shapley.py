@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from math import comb, factorial
 
 import numpy as np
@@ -253,3 +254,81 @@ def integrated_gradients(model, X, background, output=0, steps=256):
     path = start + alphas[:, None, None] * delta[None]  # (steps, n, d)
     grads = model.input_gradients(path.reshape(-1, X.shape[1]), output).reshape(steps, len(X), -1)
     return delta * grads.mean(axis=0)
+
+
+# -- explaining a model on its dataset -------------------------------------------------------------------
+MAX_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate (~10 s for a small network)
+EXACT_UP_TO = 12  # features for which "auto" takes exact values (4 096 coalitions); kernel above
+
+
+@dataclass
+class Explanation:
+    """Attributions of ``rows`` (model inputs, (n, d)) with what a page needs to draw them."""
+
+    phi: np.ndarray  # (n, d)
+    base: float
+    rows: np.ndarray  # (n, d) the explained rows as the model sees them
+    values: np.ndarray  # (n, d) the same rows in the data's own units (for labels and colours)
+    outputs: np.ndarray  # (n,) f at each row: base + phi.sum(1)
+    feature_names: list
+    method: str  # "exact" or "kernel"
+    output_name: str
+    n_background: int
+    evaluations: int  # network rows evaluated
+    gradient_x_input: np.ndarray | None = None  # (n, d), raw outputs only
+    integrated_gradients: np.ndarray | None = None
+
+
+def evaluations_needed(n_rows, n_background, d, method, n_samples=2048):
+    """Network rows an explanation evaluates: n·m per coalition, 2^d − 2 coalitions (exact) or about
+    ``n_samples`` (kernel), plus the background and the rows themselves."""
+    coalitions = 2**d - 2 if method == "exact" else min(n_samples, 2**d - 2)
+    return n_rows * n_background * coalitions + n_background + n_rows
+
+
+def explain(
+    model, dataset, n_rows=50, n_background=50, output=0, probability=False, method="auto", n_samples=2048,
+    seed=0, progress=None,
+):  # fmt: skip
+    """Shapley values of ``model`` on ``dataset``: ``n_rows`` test rows (training rows without a test set)
+    explained against ``n_background`` training rows drawn with ``seed``; exact up to
+    :data:`EXACT_UP_TO` features with ``method="auto"``, Kernel SHAP above. For a raw output (not a
+    probability) also gradient × input and Integrated Gradients with the same background. ValueError, with
+    what to lower, when it would evaluate more than :data:`MAX_EVALUATIONS` network rows."""
+    source = dataset.X_test if dataset.X_test is not None and len(dataset.X_test) else dataset.X_train
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(dataset.X_train), min(n_background, len(dataset.X_train)), replace=False)
+    background = dataset.X_train[np.sort(chosen)]
+    rows = source[: min(n_rows, len(source))]
+    d = rows.shape[1]
+    if method == "auto":
+        method = "exact" if d <= EXACT_UP_TO else "kernel"
+    if method not in ("exact", "kernel"):
+        raise ValueError(f"unknown method {method!r}; choose exact, kernel or auto")
+    needed = evaluations_needed(len(rows), len(background), d, method, n_samples)
+    if method == "exact" and d > MAX_EXACT_FEATURES:
+        raise ValueError(f"exact values over {d} features need 2^{d} coalitions; use Kernel SHAP")
+    if needed > MAX_EVALUATIONS:
+        raise ValueError(
+            f"that would evaluate the network on {needed:,} rows (at most {MAX_EVALUATIONS:,}): explain fewer "
+            "rows, use a smaller background" + (", or Kernel SHAP" if method == "exact" else ", or fewer coalitions")
+        )
+    f = model_output(model, output, probability)
+    if method == "exact":
+        phi, base = exact(f, rows, background, progress=progress)
+    else:
+        phi, base = kernel(f, rows, background, n_samples=n_samples, seed=seed, progress=progress)
+    values = rows if dataset.poly_degree else dataset.raw(rows)
+    k = model.layer_sizes[-1]
+    if model.task_name == "multiclass":
+        name = f"class {dataset.class_names[output]}" + (" probability" if probability else " logit")
+    elif model.task_name == "binary":
+        name = f"P({dataset.class_names[1]})" if probability else f"logit of {dataset.class_names[1]}"
+    else:
+        name = dataset.target_name if k == 1 else f"output {output + 1}"
+    names = list(dataset.feature_names)
+    explanation = Explanation(phi, base, rows, values, f(rows), names, method, name, len(background), needed)
+    if not probability:
+        explanation.gradient_x_input = gradient_x_input(model, rows, background, output)
+        explanation.integrated_gradients = integrated_gradients(model, rows, background, output)
+    return explanation

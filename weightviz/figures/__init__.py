@@ -12,6 +12,7 @@ from .attributions import (
     beeswarm,
     dependence,
     importance,
+    methods_compared,
     waterfall,
     weights_and_attributions,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "beeswarm",
     "dependence",
     "importance",
+    "methods_compared",
     "waterfall",
     "weights_and_attributions",
     "coefficient_path",

@@ -65,7 +65,7 @@ def beeswarm(phi, X, feature_names, top=TOP, seed=0, title="Every explained row,
     )  # fmt: skip
     fig.add_vline(0.0, line={"color": "grey", "width": 1})
     fig.update_yaxes(tickvals=list(range(len(order))), ticktext=names, range=[-0.7, len(order) - 0.3])
-    fig.update_xaxes(title="φ: what the feature adds to this row's output")
+    fig.update_xaxes(title="attribution φ")
     return layout(fig, title, height=max(240, 28 * len(order) + 100))
 
 
@@ -181,3 +181,24 @@ def attribution_images(phi_rows, images, shape, captions, title="Which pixels pu
             yanchor="top", font={"size": 11},
         )  # fmt: skip
     return layout(fig, title, height=200, bottom=30)
+
+
+def methods_compared(attributions, feature_names, top=TOP, title="Shapley values against the gradient methods"):
+    """Mean |attribution| per feature for each method (``attributions``: {method: (n, d)}), the features in
+    the order of the first method: where the cheap methods agree with the Shapley values and where not."""
+    first = next(iter(attributions.values()))
+    order, _ = _order(np.asarray(first, dtype=float), top)
+    names = [label(feature_names[j]) for j in order][::-1]
+    fig = Draft()
+    colours = (TRAIN_COLOR, TEST_COLOR, "#2ca02c", "#9467bd")
+    for i, (method, values) in enumerate(attributions.items()):
+        mean_abs = np.abs(np.asarray(values, dtype=float)).mean(axis=0)[order][::-1]
+        fig.add_trace(
+            bar(
+                x=mean_abs, y=names, orientation="h", name=label(method), marker={"color": colours[i % len(colours)]},
+                hovertemplate="%{y}: mean |attribution| %{x:.4~g}<extra>" + label(method) + "</extra>",
+            )
+        )  # fmt: skip
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="mean |attribution|")
+    return layout(fig, title, height=max(260, 30 * len(order) + 110))

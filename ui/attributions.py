@@ -1,0 +1,193 @@
+"""The Attributions page: which features drove each prediction of the session's model, and by how much —
+Shapley values (exact where affordable) drawn as the ``shap`` library draws them, beside the gradient
+methods, the weights of a linear model, and attribution maps for images."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from weightviz import datasets, experiment, figures, shapley
+
+from . import state
+from .runs import Run
+from .text import plain
+
+KEYS, CHART = state.ATTR_KEYS, state.ATTR_CHART_PREFIX
+TRAIN_SOURCE, OWN_SOURCE = "the Train page's model", "a model trained here"
+TRAIN_STEPS = 1000  # what "Train a model here" runs
+NETWORK = (16, 16)
+ROWS = (5, 200)  # explained rows and background rows: the least and the most
+IMAGE_ROWS = 4  # digits drawn as attribution maps
+
+
+# -- the model ------------------------------------------------------------------------------------------
+def train_here():
+    """Button callback: a model on the chosen dataset, trained for TRAIN_STEPS, kept for this page."""
+    name = st.session_state.get(KEYS.dataset, "diabetes")
+    hidden = NETWORK if st.session_state.get(KEYS.kind, "network") == "network" else ()
+    run = Run(experiment.Config(dataset=name, hidden_sizes=hidden, lr=0.01, batch_size=32))
+    run.train(TRAIN_STEPS)
+    state.ATTR_RUN.set(run)
+    st.session_state[KEYS.source] = OWN_SOURCE
+
+
+def trainer_controls():
+    """Dataset and model for a model trained here, and the button."""
+    names = [n for n in datasets.DATASETS if n != "house_prices"]
+    if st.session_state.get(KEYS.dataset) not in names:
+        st.session_state[KEYS.dataset] = "diabetes"
+    cols = st.columns([2, 2, 2], vertical_alignment="bottom")
+    cols[0].selectbox("Dataset", names, key=KEYS.dataset, format_func=lambda n: n.replace("_", " "))
+    cols[1].radio("Model", ["linear", "network"], index=1, key=KEYS.kind, horizontal=True)
+    cols[2].button(f"Train {TRAIN_STEPS:,} steps", key=KEYS.train, on_click=train_here, width="stretch")
+
+
+def chosen_run():
+    """The run to explain: the Train page's, or one trained here (the page asks when both exist); None
+    before either exists."""
+    sources = {TRAIN_SOURCE: state.TRAIN_RUN.get(), OWN_SOURCE: state.ATTR_RUN.get()}
+    available = [name for name, run in sources.items() if run is not None]
+    with st.expander("Train a model here" if available else "Train a model to explain", expanded=not available):
+        trainer_controls()
+    if not available:
+        st.info("Train a model on the Train page, or here with one click, and its attributions appear.")
+        return None
+    if st.session_state.get(KEYS.source) not in available:
+        st.session_state[KEYS.source] = available[0]
+    source = st.radio("Explain", available, key=KEYS.source, horizontal=True) if len(available) > 1 else available[0]
+    return sources[source]
+
+
+# -- what is explained ------------------------------------------------------------------------------------
+def settings(run):
+    """Output, method and sizes; returns the keyword arguments of ``shapley.explain``."""
+    ds = run.dataset
+    cols = st.columns(4, vertical_alignment="bottom")
+    output, probability = 0, False
+    if ds.task == "multiclass":
+        output = cols[0].selectbox("Class", range(len(ds.class_names)), key=KEYS.output,
+                                   format_func=lambda c: ds.class_names[c])  # fmt: skip
+    if ds.task != "regression":
+        probability = cols[1].checkbox("As a probability", key=KEYS.probability, help="Otherwise the logit")
+    d = ds.n_features
+    methods = ["auto", "exact", "kernel"] if d <= shapley.MAX_EXACT_FEATURES else ["kernel"]
+    method = cols[2].selectbox("Method", methods, key=KEYS.method, help="auto: exact up to 12 features")
+    samples = 2048
+    if method == "kernel" or (method == "auto" and d > shapley.EXACT_UP_TO):
+        samples = cols[3].select_slider("Coalitions", [256, 512, 1024, 2048, 4096], value=2048, key=KEYS.samples)
+    left, right = st.columns(2)
+    n_rows = left.slider("Rows to explain (test set)", *ROWS, 50, key=KEYS.rows)
+    n_background = right.slider("Background rows (training set)", *ROWS, 50, key=KEYS.background)
+    return {"n_rows": n_rows, "n_background": n_background, "output": output, "probability": probability,
+            "method": method, "n_samples": samples}  # fmt: skip
+
+
+def explanation(run, asked):
+    """The attributions for ``asked`` on the run's model as it is now: computed under a progress bar, kept
+    while the weights and the question stay the same (the key holds a hash of the weights)."""
+    model = run.trainer.model
+    weights = hashlib.sha256(model.params.tobytes()).hexdigest()[:16]
+    key = (id(run), weights, run.config, tuple(sorted(asked.items())))
+    kept = state.ATTR_RESULT.get()
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    bar = st.progress(0.0, text="Computing the attributions…")
+
+    def report(done, total):
+        bar.progress(done / max(total, 1), text=f"Coalitions evaluated: {done:,} of {total:,}")
+
+    try:
+        with run.trainer.lock:
+            result = shapley.explain(model, run.dataset, progress=report, **asked)
+    except ValueError as e:
+        bar.empty()
+        st.warning(plain(f"Not computed: {e}."), icon=":material/warning:")
+        return None
+    bar.empty()
+    state.ATTR_RESULT.set((key, result))
+    return result
+
+
+# -- what is drawn --------------------------------------------------------------------------------------
+def summary(run, result):
+    """One paragraph: what is explained, how, and the local-accuracy check."""
+    gap = float(np.abs(result.base + result.phi.sum(axis=1) - result.outputs).max())
+    d = len(result.feature_names)
+    how = (
+        f"exact Shapley values over all {2**d:,} coalitions of the {d} features"
+        if result.method == "exact"
+        else f"Kernel SHAP over sampled coalitions of the {d} features"
+    )
+    st.markdown(
+        f"Explaining the **{plain(result.output_name)}** of the model at step {run.trainer.step_count:,} on "
+        f"{len(result.rows)} test rows against {result.n_background} training rows (the background: a feature "
+        f"'absent' from a coalition takes their values): {how}, {result.evaluations:,} network evaluations. "
+        f"The base value {result.base:.4g} is the mean output over the background; for every row the "
+        f"attributions add up to its output minus the base (largest gap {gap:.1e})."
+    )
+
+
+def charts(run, result):
+    """Importance and beeswarm; a row's waterfall and a feature's dependence; weights (linear models) or the
+    gradient methods (networks); attribution maps for images."""
+    names, phi = result.feature_names, result.phi
+    left, right = st.columns(2)
+    left.plotly_chart(figures.importance(phi, names), key=f"{CHART}importance")
+    right.plotly_chart(figures.beeswarm(phi, result.values, names), key=f"{CHART}beeswarm")
+    st.caption(
+        "Left: how much each feature moves the output on average, either way. Right: every explained row as a "
+        "dot per feature, right of the line when the feature pushed that row's output up; red dots are rows "
+        "where the feature's value is high, blue where it is low."
+    )
+    left, right = st.columns(2)
+    with left:
+        row = st.number_input("Row", 1, len(result.rows), 1, key=KEYS.row) - 1
+        st.plotly_chart(figures.waterfall(phi[row], result.base, result.values[row], names), key=f"{CHART}waterfall")
+    with right:
+        order = list(np.argsort(-np.abs(phi).mean(axis=0)))
+        feature = st.selectbox("Feature", order, key=KEYS.feature, format_func=lambda j: names[j])
+        colour = st.selectbox("Colour by", [None, *order], key=KEYS.colour,
+                              format_func=lambda j: "nothing" if j is None else names[j])  # fmt: skip
+        st.plotly_chart(
+            figures.dependence(
+                phi[:, feature], result.values[:, feature], names[feature],
+                None if colour is None else result.values[:, colour], None if colour is None else names[colour],
+            ),
+            key=f"{CHART}dependence",
+        )  # fmt: skip
+    st.caption(
+        "Left: one row's output built from the base value, feature by feature (red up, blue down). Right: a "
+        "feature's value against its attribution over the explained rows — a straight line for a linear model, "
+        "a curve or a spread where the network bends it or mixes it with another feature."
+    )
+    model = run.trainer.model
+    if not run.config.hidden_sizes and model.layer_sizes[-1] == 1:
+        st.plotly_chart(figures.weights_and_attributions(model.weights[0][:, 0], phi, names), key=f"{CHART}weights")
+        st.caption(
+            "In a linear model the weight is the influence per unit of a feature, and φ_i = w_i·(x_i − mean x_i): "
+            "a feature's mean |φ| is its |weight| times how far its values lie from their average. The two "
+            "rankings agree only when every feature has the same spread."
+        )
+    elif result.integrated_gradients is not None:
+        methods = {
+            "Shapley": phi, "Integrated Gradients": result.integrated_gradients,
+            "gradient × input": result.gradient_x_input,
+        }  # fmt: skip
+        st.plotly_chart(figures.methods_compared(methods, names), key=f"{CHART}methods")
+        st.caption(
+            "The same rows by two cheap methods that follow the network's gradient from the background's mean "
+            "row: Integrated Gradients (along the straight path to the row) and gradient × input (the slope at "
+            "the row only). They agree with the Shapley values where the network is nearly linear between the "
+            "two points, and differ where features interact."
+        )
+    if run.dataset.name == "digits":
+        k = min(IMAGE_ROWS, len(result.rows))
+        predicted = run.trainer.model.predict(result.rows[:k]).argmax(axis=1)
+        captions = [f"row {i + 1}: predicted {run.dataset.class_names[p]}" for i, p in enumerate(predicted)]
+        images = figures.attribution_images(phi[:k], result.values[:k], (8, 8), captions,
+                                            title=f"Which pixels pushed the {result.output_name}")  # fmt: skip
+        st.plotly_chart(images, key=f"{CHART}images")
+        st.caption("Each digit beside its attributions: red pixels raised the output, blue ones lowered it.")
