@@ -65,19 +65,19 @@ def chosen_run():
 def settings(run):
     """Output, method and sizes; returns the keyword arguments of ``shapley.explain``."""
     ds = run.dataset
-    cols = st.columns(4, vertical_alignment="bottom")
+    slots = iter(st.columns(4, vertical_alignment="bottom"))  # filled from the left with what applies
     output, probability = 0, False
     if ds.task == "multiclass":
-        output = cols[0].selectbox("Class", range(len(ds.class_names)), key=KEYS.output,
-                                   format_func=lambda c: ds.class_names[c])  # fmt: skip
+        output = next(slots).selectbox("Class", range(len(ds.class_names)), key=KEYS.output,
+                                       format_func=lambda c: ds.class_names[c])  # fmt: skip
     if ds.task != "regression":
-        probability = cols[1].checkbox("As a probability", key=KEYS.probability, help="Otherwise the logit")
+        probability = next(slots).checkbox("As a probability", key=KEYS.probability, help="Otherwise the logit")
     d = ds.n_features
     methods = ["auto", "exact", "kernel"] if d <= shapley.MAX_EXACT_FEATURES else ["kernel"]
-    method = cols[2].selectbox("Method", methods, key=KEYS.method, help="auto: exact up to 12 features")
+    method = next(slots).selectbox("Method", methods, key=KEYS.method, help="auto: exact up to 12 features")
     samples = 2048
     if method == "kernel" or (method == "auto" and d > shapley.EXACT_UP_TO):
-        samples = cols[3].select_slider("Coalitions", [256, 512, 1024, 2048, 4096], value=2048, key=KEYS.samples)
+        samples = next(slots).select_slider("Coalitions", [256, 512, 1024, 2048, 4096], value=2048, key=KEYS.samples)
     left, right = st.columns(2)
     n_rows = left.slider("Rows to explain (test set)", *ROWS, 50, key=KEYS.rows)
     n_background = right.slider("Background rows (training set)", *ROWS, 50, key=KEYS.background)
