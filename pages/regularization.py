@@ -6,6 +6,7 @@ from ui import actions, groups, nav, state
 from ui import regularization as compare
 
 nav.ensure_navigation("regularization")
+compare.restore_widgets()  # what a closed tab, a hidden run or another page made Streamlit forget
 
 st.title("Regularization side by side")
 st.write(
@@ -37,3 +38,4 @@ if side.open is not False:
 if sweep.open is not False:
     with sweep:
         compare.lambda_sweep(compare.dataset_for(base))
+compare.remember_widgets()

@@ -978,3 +978,33 @@ def test_attributions_explain_the_train_pages_model_and_a_class_as_a_probability
     assert result.output_name.endswith("probability") and result.integrated_gradients is None
     assert np.all((result.outputs >= 0) & (result.outputs <= 1))
     assert "Shapley values against the gradient methods" not in spec_titles(at)  # they explain logits only
+
+
+def test_regularization_keeps_runs_and_settings_across_the_sweep_tab_another_page_and_hidden_runs():
+    at = open_regularization()
+    set_widget(at, "rp_preset", "Adam + L2 vs AdamW")
+    set_widget(at, "r2_decay", 0.3)  # AdamW's decay slider reaches the run
+    set_widget(at, "r1_l1", 0.03)
+    group, _ = reg_group(at)
+    assert group.runs[1].trainer.optimizer.weight_decay == 0.3 and group.runs[0].config.l1 == 0.03
+    at.button(key="rp_step10").click().run()
+    at.session_state[state.REG_KEYS.view] = "λ sweep (the linear model)"
+    at.run()
+    at.session_state[state.REG_KEYS.view] = "Side by side"
+    at.run()  # back: the same two runs, at step 10, with their settings
+    assert not at.exception and reg_group(at)[0] is group and group.step_counts == [10, 10]
+    assert at.selectbox(key="rp_preset").value == "Adam + L2 vs AdamW" and at.select_slider(key="r2_decay").value == 0.3
+    at.switch_page("pages/train.py").run()
+    at.switch_page(REG).run()  # another page and back: the same
+    assert not at.exception and reg_group(at)[0] is group and group.step_counts == [10, 10]
+    assert at.select_slider(key="r1_l1").value == 0.03
+    set_widget(at, "rp_preset", "custom")
+    set_widget(at, "rp_runs", 4)
+    set_widget(at, "r4_l2", 3.0)
+    set_widget(at, "rp_runs", 2)
+    set_widget(at, "rp_runs", 4)  # run D was hidden a while: it keeps its L2
+    assert at.select_slider(key="r4_l2").value == 3.0 and reg_group(at)[0].runs[3].config.l2 == 3.0
+    set_widget(at, "rp_preset", "dropout on noisy moons")
+    set_widget(at, "rp_preset", "none / L1 / L2 / elastic net")  # back to the data and model it is made for
+    assert [r.config.dataset for r in reg_group(at)[0]] == ["sparse_linear"] * 4
+    assert all(r.config.hidden_sizes == () for r in reg_group(at)[0])

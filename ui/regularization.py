@@ -55,12 +55,13 @@ class Setting:
 
 
 # preset: (runs, changes to the shared controls)
+SPARSE_LINEAR = {RUN_KEYS.dataset: "sparse_linear", RUN_KEYS.noise: 1.0, RUN_KEYS.kind: "linear"}
 PRESETS = {
     "none / L1 / L2 / elastic net": (
         [Setting(), Setting(l1=1.0), Setting(l2=0.1), Setting(l1=0.3, l2=0.3)],
-        {},
+        SPARSE_LINEAR,
     ),
-    "Adam + L2 vs AdamW": ([Setting(l2=0.1), Setting(optimizer="adamw", decay=0.1)], {}),
+    "Adam + L2 vs AdamW": ([Setting(l2=0.1), Setting(optimizer="adamw", decay=0.1)], SPARSE_LINEAR),
     "dropout on noisy moons": (
         [Setting(), Setting(dropout=0.2), Setting(dropout=0.5)],
         {RUN_KEYS.dataset: "small_moons", RUN_KEYS.noise: 0.3, RUN_KEYS.kind: "network", RUN_KEYS.hidden: "64, 64"},
@@ -81,6 +82,33 @@ def apply_preset():
         for field in ("optimizer", "l1", "l2", "decay", "dropout"):
             st.session_state[getattr(keys, field)] = getattr(setting, field)
     st.session_state.update(shared)
+
+
+def widget_keys():
+    """Every widget of the page whose value should outlive a run that does not draw it (the other tab, a run
+    hidden by a smaller count, another page): the shared controls, the preset, the count and all four runs'
+    settings. (Not the CSV uploader, whose file cannot be set back, nor widgets given a default value.)"""
+    shared = [getattr(RUN_KEYS, name) for name in state.RUN_WIDGETS if name != "csv_file"]
+    runs = [getattr(keys, field) for keys in SETTINGS for field in ("optimizer", "l1", "l2", "decay", "dropout")]
+    return [*shared, KEYS.preset, KEYS.runs, *runs]
+
+
+def restore_widgets():
+    """Top of the page, before any widget: give back the values Streamlit dropped because their widgets were
+    not drawn; on the first visit, the first preset."""
+    for key, value in (state.REG_WIDGETS.get() or {}).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    if KEYS.preset not in st.session_state:
+        st.session_state[KEYS.preset] = FIRST_PRESET
+        apply_preset()
+
+
+def remember_widgets():
+    """End of the page: keep the value of every widget that was drawn."""
+    kept = dict(state.REG_WIDGETS.get() or {})
+    kept.update({key: st.session_state[key] for key in widget_keys() if key in st.session_state})
+    state.REG_WIDGETS.set(kept)
 
 
 def shared_config():
@@ -108,9 +136,6 @@ def shared_config():
 def run_settings(network):
     """The preset and, a column per run, each run's optimizer, L1, L2, AdamW decay and dropout. Returns the
     list of :class:`Setting`."""
-    if KEYS.preset not in st.session_state:
-        st.session_state[KEYS.preset] = FIRST_PRESET
-        apply_preset()
     top = st.columns([3, 1], vertical_alignment="bottom")
     top[0].selectbox("Preset", list(PRESETS), key=KEYS.preset, on_change=apply_preset)
     n_runs = top[1].selectbox("Runs", [2, 3, 4], key=KEYS.runs)

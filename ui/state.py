@@ -127,6 +127,7 @@ REG_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("r_")  # the shared data, model and tr
 REG_KEYS = Keys("rp_", ("preset", "runs", "play", "per_frame", "view", "detail", "step1", "step10", "step100", "reset"))
 REG_SETTINGS = tuple(Keys(f"r{i + 1}_", ("optimizer", "l1", "l2", "decay", "dropout")) for i in range(4))
 REG_CHART_PREFIX = "rp_chart_"  # + the chart's name: the keys of the page's charts
+REG_WIDGETS = Slot("regularization", "widgets")  # {widget key: value} last drawn (Streamlit drops hidden ones)
 
 # -- the Attributions page ----------------------------------------------------------------------------
 ATTR_RUN = Slot("attributions", "run")  # runs.Run trained on the Attributions page itself
