@@ -1008,3 +1008,60 @@ def test_regularization_keeps_runs_and_settings_across_the_sweep_tab_another_pag
     set_widget(at, "rp_preset", "none / L1 / L2 / elastic net")  # back to the data and model it is made for
     assert [r.config.dataset for r in reg_group(at)[0]] == ["sparse_linear"] * 4
     assert all(r.config.hidden_sizes == () for r in reg_group(at)[0])
+
+
+def test_regularization_sweep_solves_each_path_once_refuses_too_many_weights_and_reads_the_best_lambda(monkeypatch):
+    from weightviz import paths
+
+    solved = []
+    real = paths.path
+    monkeypatch.setattr(paths, "path", lambda *a, **k: solved.append(a[3]) or real(*a, **k))
+    at = open_regularization()
+    set_widget(at, "r_seed", "17")  # data no earlier test has solved
+    at.session_state[state.REG_KEYS.view] = "λ sweep (the linear model)"
+    at.run()
+    assert sorted(solved) == ["elastic_net", "l1", "l2"]
+    set_widget(at, f"{state.REG_CHART_PREFIX}ratio", 0.8)  # ρ changes the elastic net only
+    assert sorted(solved) == ["elastic_net", "elastic_net", "l1", "l2"] and not at.exception
+    table = at.dataframe[0].value
+    ds = datasets.load("sparse_linear", noise=1.0, seed=17)
+    lasso = real(ds.X_train, ds.y_train, "regression", "l1", X_test=ds.X_test, y_test=ds.y_test)
+    best = [c for c in table.columns if c.startswith("L1 weight at best")][0]
+    by_name = dict(zip(table["feature"], table[best], strict=True))
+    np.testing.assert_allclose([by_name[n] for n in ds.feature_names], lasso.coefs[lasso.best, :, 0])
+    set_widget(at, "r_dataset", "digits")
+    assert any("at most 200" in i.value for i in at.info) and not at.exception  # 640 weights: refused
+
+
+def test_regularization_charts_count_zeros_over_all_layers_and_shrink_by_each_runs_own_l2():
+    at = open_regularization()
+    set_widget(at, "rp_preset", "dropout on noisy moons")
+    set_widget(at, "rp_preset", "custom")
+    set_widget(at, "r1_l1", 0.1)  # a network with L1: zeros in every layer
+    at.button(key="rp_step100").click().run()
+    run = reg_group(at)[0].runs[0]
+    weights = run.trainer.model.weights
+    share = sum(int((W == 0).sum()) for W in weights) / sum(W.size for W in weights)
+    zeros = [
+        json.loads(c.proto.bytes)
+        for c in at.get("bidi_component")
+        if title(json.loads(c.proto.bytes)) == "Weights exactly 0"
+    ]
+    y = zeros[0]["data"][0]["y"]
+    y = np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) else np.asarray(y)
+    assert share > 0 and y[-1] == pytest.approx(100 * share)
+    set_widget(at, "r2_l2", 0.3)
+    at.session_state[state.REG_KEYS.detail] = "Adam + L2 vs AdamW"
+    at.button(key="rp_step10").click().run()
+    shrink = [
+        json.loads(c.proto.bytes) for c in at.get("bidi_component") if "Shrinkage" in title(json.loads(c.proto.bytes))
+    ]
+    points = shrink[0]["data"][0]
+    ys = np.frombuffer(base64.b64decode(points["y"]["bdata"]), points["y"]["dtype"])
+    opt = reg_group(at)[0].runs[1].trainer.optimizer
+    from weightviz import regularizers
+
+    expected = regularizers.adam_l2_shrinkage(
+        opt.v[: reg_group(at)[0].runs[1].trainer.model.n_weights], opt.t, 0.1, 0.3
+    )
+    np.testing.assert_allclose(np.sort(ys), np.sort(expected[expected > 0]), rtol=1e-12)

@@ -89,6 +89,7 @@ def test_l1_keeps_the_relevant_features_and_drops_the_irrelevant_ones():
     active = collinear.coefs[:, :, 0] != 0
     exits = collinear.exit_lambdas()
     assert sum(map(len, exits)) >= 3
+    assert sum(map(len, exits)) == int((active[:-1] & ~active[1:]).sum())  # every exit, a feature's second too
     for j, leaves in enumerate(exits):  # in at the λ before each exit, exactly zero at it
         for lam in leaves:
             i = int(np.flatnonzero(collinear.lambdas == lam)[0])
@@ -180,3 +181,72 @@ def test_penalty_mixes_and_bad_paths_are_refused():
         paths.path(X, y, "regression", "l1", lambdas=[-1.0])
     with pytest.raises(ValueError, match="l1_ratio"):
         paths.path(X, y, "regression", "elastic_net", l1_ratio=0.0)
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elastic_net"])
+def test_logistic_l2_and_elastic_net_paths_match_scikit_learn(penalty):
+    ds = datasets.load("breast_cancer")
+    X, y, n = ds.X_train, ds.y_train, len(ds.X_train)
+    lam = 0.05
+    path = paths.path(X, y, "binary", penalty, lambdas=[1.0, 0.2, lam], l1_ratio=0.5, tol=1e-13, max_iter=100_000)
+    l1, l2 = path.strengths(lam)
+    # scikit-learn: C·Σ log-loss + ρ‖w‖₁ + (1 − ρ)/2·‖w‖² = (n·C)·(mean + (l1‖w‖₁ + l2/2‖w‖²)) with C = 1/(n·(l1 + l2))
+    ratio = l1 / (l1 + l2)
+    twin = LogisticRegression(l1_ratio=ratio, C=1 / (n * (l1 + l2)), solver="saga", tol=1e-12, max_iter=500_000).fit(
+        X, y
+    )
+    assert path.converged.all()
+    np.testing.assert_allclose(path.coefs[-1][:, 0], twin.coef_[0], atol=3e-4)
+
+
+def test_a_multiclass_l1_path_matches_scikit_learns_multinomial_lasso():
+    ds = datasets.load("iris")
+    X, y, n = ds.X_train, ds.y_train, len(ds.X_train)
+    lam = 0.02
+    path = paths.path(X, y, "multiclass", "l1", lambdas=[0.5, lam], tol=1e-13, max_iter=200_000)
+    twin = LogisticRegression(l1_ratio=1.0, C=1 / (n * lam), solver="saga", tol=1e-12, max_iter=500_000).fit(X, y)
+    ours, theirs = path.coefs[-1], twin.coef_.T  # (the L1 penalty makes the softmax weights unique)
+    np.testing.assert_allclose(ours, theirs, atol=1e-3)
+    logits = X @ ours + path.intercepts[-1]
+    their_logits = twin.decision_function(X)
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    their = np.exp(their_logits - their_logits.max(1, keepdims=True))
+    np.testing.assert_allclose(probs / probs.sum(1, keepdims=True), their / their.sum(1, keepdims=True), atol=2e-4)
+
+
+def test_entry_lambdas_are_where_scikit_learn_first_gives_a_feature_a_weight_and_never_is_nan():
+    ds = datasets.load("diabetes")
+    X, y = ds.X_train.copy(), ds.y_train
+    X[:, 4] = 0.0  # a feature that never varies: it never enters
+    path = paths.path(X, y, "regression", "l1")
+    in_model = np.array(
+        [Lasso(alpha=lam / 2, tol=1e-12, max_iter=1_000_000).fit(X, y).coef_ != 0 for lam in path.lambdas]
+    )
+    first = [path.lambdas[np.argmax(col)] if col.any() else np.nan for col in in_model.T]
+    np.testing.assert_array_equal(path.entry_lambdas(), first)
+    assert np.isnan(path.entry_lambdas()[4])
+    original = paths.path(ds.X_train, y, "regression", "l1")  # (with feature 5 back: one feature leaves again)
+    lasso = [
+        Lasso(alpha=lam / 2, tol=1e-12, max_iter=1_000_000).fit(ds.X_train, y).coef_ != 0 for lam in original.lambdas
+    ]
+    in_model = np.array(lasso)
+    leaves = [list(original.lambdas[1:][col[:-1] & ~col[1:]]) for col in in_model.T]
+    assert original.exit_lambdas() == leaves and sum(map(len, leaves)) >= 1  # every exit, as scikit-learn has it
+
+
+def test_lambda_max_is_the_weakest_l1_that_zeroes_every_weight_and_a_capped_solver_says_so():
+    ds = datasets.load("sparse_linear")
+    X, y = ds.X_train, ds.y_train
+    top = paths.lambda_max(X, y, "regression")
+    assert np.all(paths.solve(X, y, "regression", l1=top * (1 + 1e-9))[0] == 0)
+    assert np.any(paths.solve(X, y, "regression", l1=top * 0.99)[0] != 0)
+    classes = datasets.load("breast_cancer")
+    capped = paths.path(classes.X_train, classes.y_train, "binary", "l1", max_iter=5)
+    assert not capped.converged.all() and capped.converged[0]  # the strongest λ: all zero at once
+
+
+def test_adam_l2_shrinkage_corrects_v_for_its_bias():
+    """At Adam's first step v = (1 − β₂)·g², so v̂ = g²: the share is η·l2/|g|."""
+    g = np.array([0.5, 2.0])
+    v = (1 - 0.999) * g**2
+    np.testing.assert_allclose(regularizers.adam_l2_shrinkage(v, 1, 0.1, 0.3), 0.1 * 0.3 / g, rtol=1e-6)

@@ -249,7 +249,8 @@ def side_by_side(labels, runs, playing):
     plots.live_chart(left, zeros, f"{CHART}zeros", playing)
     plots.live_chart(right, norms, f"{CHART}norms", playing)
     st.caption(
-        "Left: the share of weights that are exactly 0 — L1 sets weights to 0 and keeps them there; L2 and "
+        "Left: the share of weights that are exactly 0 — L1 sets weights to 0 (a weight leaves 0 again only when "
+        "a mini-batch pulls on it harder than λ, so the share wobbles); L2 and "
         "weight decay only make them small. Right: the size of all weights together; every penalty pulls it down."
     )
     ds = runs[0].dataset
@@ -292,11 +293,19 @@ def side_by_side(labels, runs, playing):
 
 
 # -- the λ sweep --------------------------------------------------------------------------------------
+MAX_SWEEP_WEIGHTS = 200  # weights of the linear model a sweep solves for (digits' 640 would take minutes)
+SWEEP_STEPS = 1_000  # proximal steps per λ for classes (an unconverged point is said)
+
+
 @st.cache_data(max_entries=96, show_spinner=False)
 def solved_path(X, y, task, X_test, y_test, names, penalty, l1_ratio):
-    """One regularization path of the linear model on this data (cached per data, penalty and ρ: the same
-    configuration opened again, by anyone, is not solved again; it holds no one's model, only the data's)."""
-    return paths.path(X, y, task, penalty, l1_ratio=l1_ratio, X_test=X_test, y_test=y_test, feature_names=names)
+    """One regularization path of the linear model on this data (cached per data, penalty and, for elastic
+    net only, ρ: the same configuration opened again, by anyone, is not solved again; it holds no one's
+    model, only the data's)."""
+    steps = None if task == "regression" else SWEEP_STEPS
+    return paths.path(
+        X, y, task, penalty, l1_ratio=l1_ratio, X_test=X_test, y_test=y_test, feature_names=names, max_iter=steps
+    )
 
 
 def sweep(dataset, l1_ratio):
@@ -306,7 +315,8 @@ def sweep(dataset, l1_ratio):
     for i, penalty in enumerate(paths.PENALTIES):
         bar.progress(i / len(paths.PENALTIES), text=f"Solving the {penalty.replace('_', ' ')} path…")
         names = tuple(ds.feature_names)
-        out[penalty] = solved_path(ds.X_train, ds.y_train, ds.task, ds.X_test, ds.y_test, names, penalty, l1_ratio)
+        ratio = l1_ratio if penalty == "elastic_net" else 0.5  # (L1 and L2 do not depend on ρ)
+        out[penalty] = solved_path(ds.X_train, ds.y_train, ds.task, ds.X_test, ds.y_test, names, penalty, ratio)
     bar.empty()
     return out
 
@@ -316,8 +326,17 @@ def lambda_sweep(dataset):
     if dataset is None:
         st.info("Upload a CSV file and choose its columns in the sidebar first.")
         return
+    n_weights = dataset.n_features * dataset.n_outputs
+    if n_weights > MAX_SWEEP_WEIGHTS:
+        st.info(
+            f"The sweep solves the linear model for at most {MAX_SWEEP_WEIGHTS} weights; this data gives it "
+            f"{n_weights:,} ({dataset.n_features:,} features × {dataset.n_outputs} outputs). Choose fewer columns "
+            "of a CSV, or another dataset."
+        )
+        return
+    exactly = "exactly" if dataset.task == "regression" else f"to a tolerance (at most {SWEEP_STEPS:,} steps each)"
     st.markdown(
-        "The **linear model** on this data solved exactly at 30 strengths λ of each penalty, from one that "
+        f"The **linear model** on this data solved {exactly} at 30 strengths λ of each penalty, from one that "
         "zeroes every weight to one that barely acts (each λ starts from the solution of the one before)."
     )
     ratio = st.slider("Elastic net's L1 share ρ", 0.1, 0.9, 0.5, 0.1, key=f"{CHART}ratio")
@@ -333,7 +352,8 @@ def lambda_sweep(dataset):
     st.caption(
         "Each line is one feature's weight as the penalty weakens from left to right. Under L1 weights are "
         "exactly 0 until their feature *enters* the model, one after another (the strongest signals first); "
-        "under L2 every weight grows smoothly from near 0 and none is ever exactly 0."
+        "under L2 every weight moves smoothly away from 0 as λ weakens (it may cross 0 on the way) and none is "
+        "exactly 0 unless its feature never varies."
     )
     left, right = st.columns(2)
     losses = figures.path_losses({"L1": lasso, "L2": ridge, f"elastic net ρ={ratio:g}": net})
@@ -344,8 +364,9 @@ def lambda_sweep(dataset):
         "Weak λ (right) overfits: the train loss keeps falling while the test loss turns up. The star is the λ "
         "with the lowest test loss. Right: elastic net, between the two."
     )
-    if not (lasso.converged.all() and net.converged.all()):
-        st.info("Some weak-λ points stopped at the solver's step limit (classes nearly separable): close, not exact.")
+    if not (lasso.converged.all() and net.converged.all() and ridge.converged.all()):
+        stopped = int((~lasso.converged).sum() + (~net.converged).sum() + (~ridge.converged).sum())
+        st.info(f"{stopped} of the 90 points stopped at the solver's step limit: close to the solution, not exact.")
     st.dataframe(entry_table(lasso, ridge), hide_index=True)
     st.caption(
         "Features in the order they enter the L1 model as λ weakens (the strongest signal first), where a "
