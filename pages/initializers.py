@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import actions, groups, nav, state
+from ui import groups, nav, state
 from ui import initializers as compare
 
 nav.ensure_navigation("initializers")
@@ -22,17 +22,7 @@ with st.sidebar:
 chosen = compare.chosen_inits()
 group, names = compare.current_group(base, chosen)
 playing, per_frame = groups.step_buttons(state.INIT_GROUP, state.INIT_KEYS)
-
-
-@st.fragment(run_every=actions.FRAME_SECONDS if playing else None)
-def live_view():
-    """Every run one frame further while playing, then every chart again."""
-    if playing:
-        group.train(per_frame)
-    compare.comparison(group, names, playing)
-
-
-live_view()
+groups.live_view(group, playing, per_frame, lambda: compare.comparison(group, names, playing))
 st.caption(
     "Activation spread: the standard deviation of each hidden layer's outputs. Gradient reaching each "
     "layer: the spread of ∂L/∂output, what backpropagation hands that layer; when it shrinks layer after "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import actions, groups, nav, state
+from ui import groups, nav, state
 from ui import regularization as compare
 
 nav.ensure_navigation("regularization")
@@ -26,15 +26,7 @@ if side.open is not False:
         settings = compare.run_settings(network)
         group, labels = compare.current_group(base, settings)
         playing, per_frame = groups.step_buttons(state.REG_GROUP, state.REG_KEYS)
-
-        @st.fragment(run_every=actions.FRAME_SECONDS if playing else None)
-        def live_view():
-            """Every run one frame further while playing, then every chart again."""
-            if playing:
-                group.train(per_frame)
-            compare.side_by_side(labels, list(group), playing)
-
-        live_view()
+        groups.live_view(group, playing, per_frame, lambda: compare.side_by_side(labels, list(group), playing))
 if sweep.open is not False:
     with sweep:
         compare.lambda_sweep(compare.dataset_for(base))

@@ -113,6 +113,18 @@ def choose(pg, label, option):
     wait_until_idle(pg)
 
 
+def play_until(pg, text, timeout=45_000):
+    """A side-by-side page: 20 steps a frame, Play until ``text`` (a Playwright text selector) shows, pause."""
+    per_frame = pg.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame").get_by_role("slider")
+    per_frame.focus()
+    per_frame.press("End")  # 20 steps a frame
+    wait_until_idle(pg)
+    toggle(pg, "Play")
+    pg.wait_for_selector(text, timeout=timeout)
+    toggle(pg, "Play")
+    wait_until_idle(pg)
+
+
 def choose_by_typing(pg, label, text):
     """Pick ``text`` in the selectbox ``label`` by typing it (a long list renders only the options in view)."""
     pg.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input").click()
@@ -458,14 +470,7 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         wait_for_drawn_charts(pg, 7 + 9, "wvLivePlot")  # 3 pairs of profiles, the loss, 3 × 3 distributions
         click(pg, "×10")
         pg.wait_for_selector("text=he_normal: step 10", timeout=30_000)
-        per_frame = pg.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame").get_by_role("slider")
-        per_frame.focus()
-        per_frame.press("End")  # 20 steps a frame
-        wait_until_idle(pg)
-        toggle(pg, "Play")
-        pg.wait_for_selector("text=/he_normal: step [1-9][0-9]{2,}/", timeout=30_000)  # past 100
-        toggle(pg, "Play")
-        wait_until_idle(pg)
+        play_until(pg, "text=/he_normal: step [1-9][0-9]{2,}/")  # past 100
         assert no_exception(pg) and clipped_labels(pg) == []
         shot(pg, f"initializers-{width}px")
         pg.get_by_role("tab", name="Over training time").click()
@@ -502,14 +507,7 @@ def test_regularization_page_compares_penalties_plays_and_sweeps(browser, server
         pg.wait_for_selector("text=C: dropout 0.5: step 0", timeout=30_000)
         noise = pg.locator('[data-testid="stSlider"]').filter(has_text="Noise")
         assert noise.locator('[data-testid="stSliderThumbValue"]').inner_text() == "0.30"  # the moons' own noise
-        per_frame = pg.locator('[data-testid="stSlider"]').filter(has_text="Steps per frame").get_by_role("slider")
-        per_frame.focus()
-        per_frame.press("End")  # 20 steps a frame
-        wait_until_idle(pg)
-        toggle(pg, "Play")
-        pg.wait_for_selector("text=/C: dropout 0.5: step [1-9][0-9]{2,}/", timeout=45_000)  # past 100
-        toggle(pg, "Play")
-        wait_until_idle(pg)
+        play_until(pg, "text=/C: dropout 0.5: step [1-9][0-9]{2,}/")  # past 100
         assert no_exception(pg) and clipped_labels(pg) == []
         shot(pg, f"regularization-{width}px")
         pg.get_by_role("tab", name="λ sweep (the linear model)").click()  # on the moons: logistic paths

@@ -681,11 +681,16 @@ def test_the_open_inspector_tab_stays_open_when_the_tabs_change():
 INITS = "pages/initializers.py"
 
 
-def open_initializers():
+def open_page(path):
+    """The app, then the page at ``path``, without an exception."""
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page(INITS).run()
+    at.switch_page(path).run()
     assert not at.exception, at.exception
     return at
+
+
+def open_initializers():
+    return open_page(INITS)
 
 
 def init_group(at):
@@ -792,10 +797,7 @@ REG = "pages/regularization.py"
 
 
 def open_regularization():
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page(REG).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(REG)
 
 
 def reg_group(at):
@@ -909,10 +911,7 @@ ATTR = "pages/attributions.py"
 
 
 def open_attributions():
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page(ATTR).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(ATTR)
 
 
 def spec_titles(at):

@@ -8,6 +8,7 @@ import streamlit as st
 from weightviz import experiment
 
 from . import state
+from .actions import FRAME_SECONDS
 from .runs import RunGroup
 from .text import plain
 
@@ -75,6 +76,19 @@ def step_buttons(slot, keys):
     )  # fmt: skip
     per_frame = st.select_slider("Steps per frame when playing", STEPS_PER_FRAME, value=1, key=keys.per_frame)
     return playing, per_frame
+
+
+def live_view(group, playing, per_frame, draw):
+    """The page's charts in a fragment that, while playing, trains every run ``per_frame`` steps and calls
+    ``draw()`` again every ``FRAME_SECONDS`` (only the fragment reruns, not the page)."""
+
+    @st.fragment(run_every=FRAME_SECONDS if playing else None)
+    def frame():
+        if playing:
+            group.train(per_frame)
+        draw()
+
+    frame()
 
 
 def where_each_run_is(names, runs, container_key, suffix=""):
