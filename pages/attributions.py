@@ -6,6 +6,7 @@ from ui import attributions as explain
 from ui import nav
 
 nav.ensure_navigation("attributions")
+explain.restore_widgets()  # what another page made Streamlit forget
 
 st.title("Feature attributions")
 st.write(
@@ -21,3 +22,4 @@ if run is not None:
     if result is not None:
         explain.summary(run, result)
         explain.charts(run, result)
+explain.remember_widgets()

@@ -909,3 +909,24 @@ def test_attribution_figures_rank_features_build_the_output_and_colour_by_value(
     assert list(both.data[0].y) == [2.0, 1.0, 0.5] and list(both.data[1].y) == list(np.abs(phi).mean(axis=0))
     maps = figures.attribution_images(np.arange(8.0).reshape(2, 4), np.ones((2, 4)), (2, 2), ["one", "two"])
     assert len(maps.data) == 4 and [a.text for a in maps.layout.annotations] == ["one", "two"]
+
+
+def test_attribution_colours_follow_the_values_and_methods_compare_sizes():
+    phi = np.array([[0.5, 1.0], [0.1, -1.0], [-0.2, 0.3], [0.0, 0.2]])
+    X = np.array([[3.0, 10.0], [1.0, 30.0], [2.0, 20.0], [0.0, 40.0]])
+    dots = figures.beeswarm(phi, X, ["a", "b"]).data[0]
+    colours = np.asarray(dots.marker.color)
+    for j, block in ((0, slice(0, 4)), (1, slice(4, 8))):  # drawn from the least important feature (a) up
+        order = np.argsort(X[:, j])
+        assert np.all(np.diff(colours[block][order]) >= 0)  # a higher value, a redder dot
+    assert (
+        dots.marker.colorscale[0][1] == figures.attributions.LOW
+        and dots.marker.colorscale[-1][1] == figures.attributions.HIGH
+    )
+    dep = figures.dependence(phi[:, 0], X[:, 0], "a", colour=X[:, 1], colour_name="b")
+    assert list(dep.data[0].marker.color) == list(X[:, 1]) and dep.data[0].marker.colorbar.title.text == "b"
+    maps = figures.attribution_images(phi[:2], np.ones((2, 2)), (1, 2), ["one", "two"])
+    assert maps.data[0].colorscale[0][1] != maps.data[1].colorscale[0][1]  # the image in greys, then φ
+    assert maps.data[1].reversescale is True  # RdBu reversed: positive φ red, negative blue
+    compared = figures.methods_compared({"Shapley": phi, "IG": -phi}, ["a", "b"])
+    np.testing.assert_allclose(compared.data[1].x, compared.data[0].x)  # mean |·|: signs do not cancel

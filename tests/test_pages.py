@@ -1064,3 +1064,53 @@ def test_regularization_charts_count_zeros_over_all_layers_and_shrink_by_each_ru
         opt.v[: reg_group(at)[0].runs[1].trainer.model.n_weights], opt.t, 0.1, 0.3
     )
     np.testing.assert_allclose(np.sort(ys), np.sort(expected[expected > 0]), rtol=1e-12)
+
+
+def test_attributions_draw_the_chosen_row_and_colour_and_keep_settings_across_pages():
+    at = open_attributions()
+    set_widget(at, "a_dataset", "diabetes")
+    at.button(key="a_train").click().run()
+    result = at.session_state[state.ATTR_RESULT.key][1]
+    gap = float(np.abs(result.base + result.phi.sum(axis=1) - result.outputs).max())
+    assert any(f"largest gap {gap:.1e}" in m.value for m in at.markdown)
+    at.number_input(key="a_row").set_value(3).run()
+    falls = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    fall = [f for f in falls if title(f) == "How this row's output is built"][0]["data"][0]
+    steps = fall["x"][1:-1]
+    top = np.sort(np.abs(result.phi[2]))[::-1][: len(steps) - 1]
+    np.testing.assert_allclose(np.sort(np.abs(steps[:-1]))[::-1], top)  # row 3's largest attributions
+    bmi = result.feature_names.index("bmi")
+    set_widget(at, "a_colour", bmi)
+    dep = [f for f in map(json.loads, (c.proto.spec for c in at.get("plotly_chart"))) if "value against" in title(f)]
+    colour = dep[0]["data"][0]["marker"]["color"]
+    colour = np.frombuffer(base64.b64decode(colour["bdata"]), colour["dtype"]) if isinstance(colour, dict) else colour
+    np.testing.assert_allclose(colour, result.values[:, bmi])
+    set_widget(at, "a_method", "exact")
+    set_widget(at, "a_background", 20)
+    at.switch_page("pages/train.py").run()
+    at.switch_page(ATTR).run()  # another page and back: the same settings, the same result
+    assert not at.exception and at.slider(key="a_background").value == 20
+    assert at.selectbox(key="a_method").value == "exact" and at.number_input(key="a_row").value == 3
+    assert at.session_state[state.ATTR_RESULT.key][1].n_background == 20
+    set_widget(at, "a_dataset", "sparse_linear")
+    at.button(key="a_train").click().run()  # 20 features: Kernel SHAP, and no method widget to overwrite
+    set_widget(at, "a_dataset", "iris")
+    at.button(key="a_train").click().run()
+    assert at.selectbox(key="a_method").value == "exact"  # the choice made for iris-sized models stays
+    assert at.session_state[state.ATTR_RESULT.key][1].method == "exact"
+
+
+def test_attributions_of_a_probability_do_not_claim_the_linear_formula_and_big_networks_are_refused():
+    at = open_attributions()
+    set_widget(at, "a_dataset", "moons")
+    set_widget(at, "a_kind", "linear")
+    at.button(key="a_train").click().run()
+    assert "A linear model: its weights and their attributions" in spec_titles(at)
+    set_widget(at, "a_probability", True)  # the sigmoid bends it: φ is no longer w·(x − mean)
+    assert "A linear model: its weights and their attributions" not in spec_titles(at) and not at.exception
+    at.switch_page("pages/train.py").run()
+    set_widget(at, "w_dataset", "digits")
+    at.text_input(key="w_hidden").input("512, 512").run()
+    at.switch_page(ATTR).run()
+    set_widget(at, "a_source", "the Train page's model")
+    assert any("multiply-adds" in w for w in shown(at.warning)) and not at.exception

@@ -149,3 +149,65 @@ def test_exact_shares_work_across_chunks_without_changing_the_result():
     plain, base3 = shapley.exact(lambda Z: f(Z), X[:6], X[100:130], chunk_rows=70)
     np.testing.assert_allclose(plain, whole, atol=1e-12)
     assert base3 == pytest.approx(base, abs=1e-15)
+
+
+def test_model_output_is_the_models_own_logit_or_probability_of_the_chosen_class():
+    ds = datasets.load("iris")
+    model = MLP(ds.layer_sizes([8]), task="multiclass", seed=0)
+    Trainer(model, ds.X_train, ds.y_train, lr=0.05).run(100)
+    X = ds.X_test
+    for k in range(3):
+        np.testing.assert_allclose(shapley.model_output(model, k)(X), model.logits(X)[:, k], atol=1e-15)
+        np.testing.assert_allclose(
+            shapley.model_output(model, k, probability=True)(X), model.predict(X)[:, k], atol=1e-15
+        )
+    moons = datasets.load("moons")
+    binary = MLP(moons.layer_sizes([8]), task="binary", seed=0)
+    Trainer(binary, moons.X_train, moons.y_train, lr=0.05).run(100)
+    np.testing.assert_allclose(
+        shapley.model_output(binary, probability=True)(moons.X_test), binary.predict(moons.X_test)
+    )
+
+
+def test_explain_uses_training_rows_as_background_the_data_units_and_the_chosen_class_everywhere():
+    ds = datasets.load("wine")
+    model = MLP(ds.layer_sizes([12]), task="multiclass", seed=0)
+    Trainer(model, ds.X_train, ds.y_train, lr=0.05).run(150)
+    result = shapley.explain(model, ds, n_rows=10, n_background=20, output=2)
+    assert result.method == "kernel" and result.output_name == f"class {ds.class_names[2]} logit"  # 13 features
+    train_rows = {tuple(r) for r in ds.X_train}
+    assert all(tuple(r) in train_rows for r in result.background) and len(result.background) == 20
+    np.testing.assert_array_equal(result.rows, ds.X_test[:10])
+    np.testing.assert_allclose(result.values, ds.raw(ds.X_test[:10]))  # labels and colours in the data's units
+    np.testing.assert_allclose(result.outputs, model.logits(result.rows)[:, 2])
+    np.testing.assert_allclose(result.base + result.phi.sum(axis=1), result.outputs, atol=1e-9)
+    np.testing.assert_allclose(
+        result.gradient_x_input, shapley.gradient_x_input(model, result.rows, result.background, output=2)
+    )
+    baseline = result.background.mean(axis=0)[None, :]
+    change = model.logits(result.rows)[:, 2] - model.logits(baseline)[:, 2]
+    np.testing.assert_allclose(result.integrated_gradients.sum(axis=1), change, rtol=5e-3)  # (256 steps, logits ~10)
+
+
+def test_input_gradients_of_a_model_with_dropout_and_batch_norm_are_those_of_inference():
+    model, X = network(4, hidden=(10, 10))
+    rng = np.random.default_rng(0)
+    y = X[:, 0] - X[:, 1]
+    net = MLP([4, 10, 10, 1], activation="tanh", task="regression", dropout=0.5, batch_norm=True, seed=1)
+    Trainer(net, X, y, lr=0.01, batch_size=32).run(50)
+    rows = rng.normal(size=(6, 4))
+    grads, h = net.input_gradients(rows), 1e-6
+    for j in range(4):
+        step = np.zeros(4)
+        step[j] = h
+        numeric = (net.logits(rows + step)[:, 0] - net.logits(rows - step)[:, 0]) / (2 * h)
+        np.testing.assert_allclose(grads[:, j], numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_explain_refuses_work_beyond_its_budget_by_the_networks_size():
+    ds = datasets.load("digits")
+    big = MLP(ds.layer_sizes([256, 256]), task="multiclass", seed=0)
+    with pytest.raises(ValueError, match="multiply-adds .* fewer coalitions"):
+        shapley.explain(big, ds, n_rows=50, n_background=50)
+    small = shapley.explain(big, ds, n_rows=5, n_background=5, n_samples=256)
+    assert small.phi.shape == (5, 64)

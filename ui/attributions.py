@@ -21,6 +21,8 @@ TRAIN_STEPS = 1000  # what "Train a model here" runs
 NETWORK = (16, 16)
 ROWS = (5, 200)  # explained rows and background rows: the least and the most
 IMAGE_ROWS = 4  # digits drawn as attribution maps
+METHODS = ["auto", "exact", "kernel"]
+COALITIONS = [256, 512, 1024, 2048, 4096]
 
 
 # -- the model ------------------------------------------------------------------------------------------
@@ -41,7 +43,8 @@ def trainer_controls():
         st.session_state[KEYS.dataset] = "diabetes"
     cols = st.columns([2, 2, 2], vertical_alignment="bottom")
     cols[0].selectbox("Dataset", names, key=KEYS.dataset, format_func=lambda n: n.replace("_", " "))
-    cols[1].radio("Model", ["linear", "network"], index=1, key=KEYS.kind, horizontal=True)
+    _fit(KEYS.kind, ["linear", "network"], "network")
+    cols[1].radio("Model", ["linear", "network"], key=KEYS.kind, horizontal=True)
     cols[2].button(f"Train {TRAIN_STEPS:,} steps", key=KEYS.train, on_click=train_here, width="stretch")
 
 
@@ -63,26 +66,54 @@ def chosen_run():
 
 # -- what is explained ------------------------------------------------------------------------------------
 def settings(run):
-    """Output, method and sizes; returns the keyword arguments of ``shapley.explain``."""
+    """Output, method and sizes; returns the keyword arguments of ``shapley.explain``. A kept choice that does
+    not fit this model (a class it lacks, a row past its rows) falls back to the first."""
     ds = run.dataset
     slots = iter(st.columns(4, vertical_alignment="bottom"))  # filled from the left with what applies
     output, probability = 0, False
     if ds.task == "multiclass":
-        output = next(slots).selectbox("Class", range(len(ds.class_names)), key=KEYS.output,
-                                       format_func=lambda c: ds.class_names[c])  # fmt: skip
+        classes = list(range(len(ds.class_names)))
+        _fit(KEYS.output, classes, 0)
+        output = next(slots).selectbox("Class", classes, key=KEYS.output, format_func=lambda c: ds.class_names[c])
     if ds.task != "regression":
         probability = next(slots).checkbox("As a probability", key=KEYS.probability, help="Otherwise the logit")
     d = ds.n_features
-    methods = ["auto", "exact", "kernel"] if d <= shapley.MAX_EXACT_FEATURES else ["kernel"]
-    method = next(slots).selectbox("Method", methods, key=KEYS.method, help="auto: exact up to 12 features")
+    if d <= shapley.MAX_EXACT_FEATURES:
+        _fit(KEYS.method, METHODS, "auto")
+        method = next(slots).selectbox("Method", METHODS, key=KEYS.method, help="auto: exact up to 12 features")
+    else:  # (no widget: the choice made for a smaller model stays for the next one)
+        method = "kernel"
+        next(slots).caption(f"Kernel SHAP: {d} features are too many for exact values")
     samples = 2048
     if method == "kernel" or (method == "auto" and d > shapley.EXACT_UP_TO):
-        samples = next(slots).select_slider("Coalitions", [256, 512, 1024, 2048, 4096], value=2048, key=KEYS.samples)
+        _fit(KEYS.samples, COALITIONS, 2048)
+        samples = next(slots).select_slider("Coalitions", COALITIONS, key=KEYS.samples)
     left, right = st.columns(2)
-    n_rows = left.slider("Rows to explain (test set)", *ROWS, 50, key=KEYS.rows)
-    n_background = right.slider("Background rows (training set)", *ROWS, 50, key=KEYS.background)
+    _fit(KEYS.rows, range(ROWS[0], ROWS[1] + 1), 50)
+    _fit(KEYS.background, range(ROWS[0], ROWS[1] + 1), 50)
+    n_rows = left.slider("Rows to explain (test set)", *ROWS, key=KEYS.rows)
+    n_background = right.slider("Background rows (training set)", *ROWS, key=KEYS.background)
     return {"n_rows": n_rows, "n_background": n_background, "output": output, "probability": probability,
             "method": method, "n_samples": samples}  # fmt: skip
+
+
+def _fit(key, options, default):
+    """Give the widget ``key`` ``default`` when it has no value or a kept one that is not among ``options``."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+WIDGETS = ("dataset", "kind", "source", "output", "probability", "method", "samples", "rows", "background",
+           "row", "feature", "colour")  # fmt: skip
+
+
+def restore_widgets():
+    """Top of the page: the values Streamlit dropped on another page (:func:`state.restore_widgets`)."""
+    state.restore_widgets(state.ATTR_WIDGETS)
+
+
+def remember_widgets():
+    state.remember_widgets(state.ATTR_WIDGETS, [getattr(KEYS, name) for name in WIDGETS])
 
 
 def explanation(run, asked):
@@ -144,10 +175,13 @@ def charts(run, result):
     )
     left, right = st.columns(2)
     with left:
-        row = st.number_input("Row", 1, len(result.rows), 1, key=KEYS.row) - 1
+        _fit(KEYS.row, range(1, len(result.rows) + 1), 1)
+        row = st.number_input("Row", 1, len(result.rows), key=KEYS.row) - 1
         st.plotly_chart(figures.waterfall(phi[row], result.base, result.values[row], names), key=f"{CHART}waterfall")
     with right:
-        order = list(np.argsort(-np.abs(phi).mean(axis=0)))
+        order = [int(j) for j in np.argsort(-np.abs(phi).mean(axis=0))]
+        _fit(KEYS.feature, order, order[0])
+        _fit(KEYS.colour, [None, *order], None)
         feature = st.selectbox("Feature", order, key=KEYS.feature, format_func=lambda j: names[j])
         colour = st.selectbox("Colour by", [None, *order], key=KEYS.colour,
                               format_func=lambda j: "nothing" if j is None else names[j])  # fmt: skip
@@ -160,28 +194,30 @@ def charts(run, result):
         )  # fmt: skip
     st.caption(
         "Left: one row's output built from the base value, feature by feature (red up, blue down). Right: a "
-        "feature's value against its attribution over the explained rows — a straight line for a linear model, "
-        "a curve or a spread where the network bends it or mixes it with another feature."
+        "feature's value against its attribution over the explained rows — a straight line for a linear model's "
+        "raw output, a curve or a spread where a network or a probability bends it or mixes it with another feature."
     )
     model = run.trainer.model
-    if not run.config.hidden_sizes and model.layer_sizes[-1] == 1:
+    raw = result.integrated_gradients is not None  # (a probability bends even a linear model)
+    if not run.config.hidden_sizes and model.layer_sizes[-1] == 1 and raw:
         st.plotly_chart(figures.weights_and_attributions(model.weights[0][:, 0], phi, names), key=f"{CHART}weights")
         st.caption(
             "In a linear model the weight is the influence per unit of a feature, and φ_i = w_i·(x_i − mean x_i): "
             "a feature's mean |φ| is its |weight| times how far its values lie from their average. The two "
             "rankings agree only when every feature has the same spread."
         )
-    elif result.integrated_gradients is not None:
+    elif raw:
         methods = {
             "Shapley": phi, "Integrated Gradients": result.integrated_gradients,
             "gradient × input": result.gradient_x_input,
         }  # fmt: skip
         st.plotly_chart(figures.methods_compared(methods, names), key=f"{CHART}methods")
         st.caption(
-            "The same rows by two cheap methods that follow the network's gradient from the background's mean "
-            "row: Integrated Gradients (along the straight path to the row) and gradient × input (the slope at "
-            "the row only). They agree with the Shapley values where the network is nearly linear between the "
-            "two points, and differ where features interact."
+            "The same rows by two cheap methods that follow the network's gradient from one point, the background's "
+            "mean row: Integrated Gradients (along the straight path to the row) and gradient × input (the slope at "
+            "the row only). Shapley values compare with the average output over the background rows instead, so "
+            "the methods agree where the network is straight between those points and drift apart where it curves, "
+            "more so where features interact."
         )
     if run.dataset.name == "digits":
         k = min(IMAGE_ROWS, len(result.rows))

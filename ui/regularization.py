@@ -94,11 +94,9 @@ def widget_keys():
 
 
 def restore_widgets():
-    """Top of the page, before any widget: give back the values Streamlit dropped because their widgets were
-    not drawn; on the first visit, the first preset."""
-    for key, value in (state.REG_WIDGETS.get() or {}).items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+    """Top of the page, before any widget: the values Streamlit dropped (:func:`state.restore_widgets`); on
+    the first visit, the first preset."""
+    state.restore_widgets(state.REG_WIDGETS)
     if KEYS.preset not in st.session_state:
         st.session_state[KEYS.preset] = FIRST_PRESET
         apply_preset()
@@ -106,9 +104,7 @@ def restore_widgets():
 
 def remember_widgets():
     """End of the page: keep the value of every widget that was drawn."""
-    kept = dict(state.REG_WIDGETS.get() or {})
-    kept.update({key: st.session_state[key] for key in widget_keys() if key in st.session_state})
-    state.REG_WIDGETS.set(kept)
+    state.remember_widgets(state.REG_WIDGETS, widget_keys())
 
 
 def shared_config():

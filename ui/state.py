@@ -41,6 +41,23 @@ class Slot:
         return self.key in st.session_state
 
 
+def restore_widgets(slot):
+    """Top of a page, before any widget: give back the values (kept in ``slot`` by :func:`remember_widgets`)
+    that Streamlit dropped because their widgets were not drawn in a run — a closed tab, a hidden panel,
+    another page."""
+    for key, value in (slot.get() or {}).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def remember_widgets(slot, keys):
+    """End of a page: keep in ``slot`` the value of each of ``keys`` that was drawn. (Widgets given a default
+    value in their call must not be listed: Streamlit refuses a value set both ways.)"""
+    kept = dict(slot.get() or {})
+    kept.update({key: st.session_state[key] for key in keys if key in st.session_state})
+    slot.set(kept)
+
+
 class Keys:
     """Widget keys ``prefix + name`` for a fixed set of names: ``keys.seed`` is ``"w_seed"`` for prefix ``"w_"``."""
 
@@ -138,6 +155,7 @@ ATTR_KEYS = Keys(
      "row", "feature", "colour"),
 )  # fmt: skip
 ATTR_CHART_PREFIX = "a_chart_"  # + the chart's name
+ATTR_WIDGETS = Slot("attributions", "widgets")  # {widget key: value} last drawn
 
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start

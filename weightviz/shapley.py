@@ -257,7 +257,8 @@ def integrated_gradients(model, X, background, output=0, steps=256):
 
 
 # -- explaining a model on its dataset -------------------------------------------------------------------
-MAX_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate (~10 s for a small network)
+MAX_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate (memory and Python overhead)
+MAX_WORK = 2e11  # … and multiply-adds through the network (~28 GMAC/s here: about 7 s at most)
 EXACT_UP_TO = 12  # features for which "auto" takes exact values (4 096 coalitions); kernel above
 
 
@@ -275,6 +276,7 @@ class Explanation:
     output_name: str
     n_background: int
     evaluations: int  # network rows evaluated
+    background: np.ndarray | None = None  # (m, d) the training rows a feature absent from a coalition takes
     gradient_x_input: np.ndarray | None = None  # (n, d), raw outputs only
     integrated_gradients: np.ndarray | None = None
 
@@ -294,7 +296,8 @@ def explain(
     explained against ``n_background`` training rows drawn with ``seed``; exact up to
     :data:`EXACT_UP_TO` features with ``method="auto"``, Kernel SHAP above. For a raw output (not a
     probability) also gradient × input and Integrated Gradients with the same background. ValueError, with
-    what to lower, when it would evaluate more than :data:`MAX_EVALUATIONS` network rows."""
+    what to lower, when it would evaluate more than :data:`MAX_EVALUATIONS` network rows or :data:`MAX_WORK`
+    multiply-adds (rows × the network's weights)."""
     source = dataset.X_test if dataset.X_test is not None and len(dataset.X_test) else dataset.X_train
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(dataset.X_train), min(n_background, len(dataset.X_train)), replace=False)
@@ -313,6 +316,13 @@ def explain(
             f"that would evaluate the network on {needed:,} rows (at most {MAX_EVALUATIONS:,}): explain fewer "
             "rows, use a smaller background" + (", or Kernel SHAP" if method == "exact" else ", or fewer coalitions")
         )
+    per_row = sum(W.size for W in model.weights)  # multiply-adds of one row through the network
+    if needed * per_row > MAX_WORK:
+        raise ValueError(
+            f"that would take {needed * per_row:.1e} multiply-adds ({needed:,} rows through a network of "
+            f"{per_row:,} weights; at most {MAX_WORK:.0e}, some seconds here): explain fewer rows, use a smaller "
+            "background" + (", or Kernel SHAP" if method == "exact" else ", or fewer coalitions")
+        )
     f = model_output(model, output, probability)
     if method == "exact":
         phi, base = exact(f, rows, background, progress=progress)
@@ -327,7 +337,9 @@ def explain(
     else:
         name = dataset.target_name if k == 1 else f"output {output + 1}"
     names = list(dataset.feature_names)
-    explanation = Explanation(phi, base, rows, values, f(rows), names, method, name, len(background), needed)
+    explanation = Explanation(
+        phi, base, rows, values, f(rows), names, method, name, len(background), needed, background
+    )
     if not probability:
         explanation.gradient_x_input = gradient_x_input(model, rows, background, output)
         explanation.integrated_gradients = integrated_gradients(model, rows, background, output)
