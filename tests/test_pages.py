@@ -939,12 +939,21 @@ def test_attributions_page_explains_a_model_trained_there_on_each_dataset_with_f
     assert "largest gap" in summary and ("exact Shapley values" in summary) == (result.method == "exact")
 
 
-def test_attributions_of_a_linear_model_show_its_weights_and_are_kept_until_the_weights_change():
+WEIGHTS_CHART = "A linear model: its weights and their attributions"
+
+
+def attributions_of_a_linear_model(dataset):
+    """The Attributions page with a linear model trained there on ``dataset``, its weights chart drawn."""
     at = open_attributions()
-    set_widget(at, "a_dataset", "sparse_linear")
+    set_widget(at, "a_dataset", dataset)
     set_widget(at, "a_kind", "linear")
     at.button(key="a_train").click().run()
-    assert "A linear model: its weights and their attributions" in spec_titles(at)
+    assert WEIGHTS_CHART in spec_titles(at)
+    return at
+
+
+def test_attributions_of_a_linear_model_show_its_weights_and_are_kept_until_the_weights_change():
+    at = attributions_of_a_linear_model("sparse_linear")
     run = at.session_state[state.ATTR_RUN.key]
     key, result = at.session_state[state.ATTR_RESULT.key]
     assert result.method == "kernel"  # 20 features: Kernel SHAP
@@ -1101,13 +1110,9 @@ def test_attributions_draw_the_chosen_row_and_colour_and_keep_settings_across_pa
 
 
 def test_attributions_of_a_probability_do_not_claim_the_linear_formula_and_big_networks_are_refused():
-    at = open_attributions()
-    set_widget(at, "a_dataset", "moons")
-    set_widget(at, "a_kind", "linear")
-    at.button(key="a_train").click().run()
-    assert "A linear model: its weights and their attributions" in spec_titles(at)
+    at = attributions_of_a_linear_model("moons")
     set_widget(at, "a_probability", True)  # the sigmoid bends it: φ is no longer w·(x − mean)
-    assert "A linear model: its weights and their attributions" not in spec_titles(at) and not at.exception
+    assert WEIGHTS_CHART not in spec_titles(at) and not at.exception
     at.switch_page("pages/train.py").run()
     set_widget(at, "w_dataset", "digits")
     at.text_input(key="w_hidden").input("512, 512").run()
