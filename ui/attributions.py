@@ -222,7 +222,7 @@ def charts(run, result):
     if run.dataset.name == "digits":
         k = min(IMAGE_ROWS, len(result.rows))
         predicted = run.trainer.model.predict(result.rows[:k]).argmax(axis=1)
-        captions = [f"row {i + 1}: predicted {run.dataset.class_names[p]}" for i, p in enumerate(predicted)]
+        captions = [f"row {i + 1}, predicted {run.dataset.class_names[p]}" for i, p in enumerate(predicted)]
         images = figures.attribution_images(phi[:k], result.values[:k], (8, 8), captions,
                                             title=f"Which pixels pushed the {result.output_name}")  # fmt: skip
         st.plotly_chart(images, key=f"{CHART}images")

@@ -140,47 +140,55 @@ def weights_and_attributions(w, phi, feature_names, title="A linear model: its w
     return layout(fig, title, height=300)
 
 
-def attribution_images(phi_rows, images, shape, captions, title="Which pixels pushed each prediction"):
-    """For image inputs: each explained row's attributions as a picture (red up, blue down, white 0) beside
-    the image itself, a pair per row."""
+def attribution_images(phi_rows, images, shape, captions, title="Which pixels pushed each prediction", per_line=2):
+    """For image inputs: each explained row's image beside its attributions as a picture (red up, blue down,
+    white 0), ``per_line`` such pairs on a line, each pair captioned."""
     phi_rows, images = np.asarray(phi_rows, dtype=float), np.asarray(images, dtype=float)
     k = len(phi_rows)
-    h, w = shape
-    fig = Draft()
+    lines = max(1, -(-k // per_line))
+    columns = 2 * per_line
+    gap_x, gap_y = 0.03, 0.12
+    width = (1 - gap_x * (columns - 1)) / columns
+    height = (1 - gap_y * (lines - 1)) / lines
     lo, hi = symmetric_range(phi_rows)
+    fig = Draft()
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "showline": False, "ticks": ""}
     for i in range(k):
+        line, place = divmod(i, per_line)
+        top = 1 - line * (height + gap_y)
         for col, (z, kind) in enumerate(((images[i].reshape(shape), "image"), (phi_rows[i].reshape(shape), "φ"))):
             axis = 2 * i + col + 1
             suffix = "" if axis == 1 else str(axis)
             props = (
                 {"colorscale": "Greys", "showscale": False}
                 if kind == "image"
-                else {"colorscale": DIVERGING, "reversescale": True, "zmin": lo, "zmax": hi, "showscale": i == k - 1,
+                else {"colorscale": DIVERGING, "reversescale": True, "zmin": lo, "zmax": hi, "showscale": i == 0,
                       "colorbar": {"thickness": 8, "title": {"text": "φ"}}}
             )  # fmt: skip
             fig.add_trace(
                 heatmap(
                     z=z[::-1], xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-                    hovertemplate=f"{kind} %{{z:.3~g}}<extra></extra>",
-                    **props,
+                    hovertemplate=f"{kind} %{{z:.3~g}}<extra></extra>", **props,
                 )
             )  # fmt: skip
-            gap = 0.02
-            width = (1 - gap * (2 * k - 1)) / (2 * k)
-            start = axis - 1
+            left = (2 * place + col) * (width + gap_x)
             fig.update_layout(
                 **{
-                    f"xaxis{suffix}": {"domain": [start * (width + gap), start * (width + gap) + width],
-                                       "showticklabels": False, "anchor": f"y{suffix}"},
-                    f"yaxis{suffix}": {"showticklabels": False, "anchor": f"x{suffix}", "scaleanchor": f"x{suffix}"},
+                    f"xaxis{suffix}": {"domain": _unit([left, left + width]), "anchor": f"y{suffix}", **hidden},
+                    f"yaxis{suffix}": {"domain": _unit([top - height, top]), "anchor": f"x{suffix}", **hidden},
                 }
             )  # fmt: skip
-    for i, caption in enumerate(captions[:k]):
-        fig.add_annotation(
-            x=(2 * i + 1) / (2 * k), y=-0.02, xref="paper", yref="paper", text=label(caption), showarrow=False,
-            yanchor="top", font={"size": 11},
-        )  # fmt: skip
-    return layout(fig, title, height=200, bottom=30)
+        if i < len(captions):
+            fig.add_annotation(
+                x=2 * place * (width + gap_x) + width + gap_x / 2, y=top, xref="paper", yref="paper", yanchor="bottom",
+                text=label(captions[i]), showarrow=False, font={"size": 11},
+            )  # fmt: skip
+    return layout(fig, title, height=150 * lines + 30 * (lines - 1), bottom=10)
+
+
+def _unit(domain):
+    """A subplot's domain inside [0, 1] (sums of fractions overshoot by a rounding error, which plotly refuses)."""
+    return [float(np.clip(round(v, 9), 0.0, 1.0)) for v in domain]
 
 
 def methods_compared(attributions, feature_names, top=TOP, title="Shapley values against the gradient methods"):
