@@ -46,7 +46,7 @@ def frame_work(group, names):
     start = time.perf_counter()
     group.train(1)
     pairs, distributions = page_code.now_figures(names, list(group))
-    built = [f for pair in pairs.values() for f in pair] + [f for row in distributions.values() for f in row]
+    built = [f for pair in pairs.values() for f in pair] + list(distributions.values())
     histories = {name: run.trainer.history for name, run in zip(names, group, strict=True)}
     built.append(page_code.figures.loss_overlay(histories))
     for figure in built:

@@ -933,3 +933,19 @@ def test_attribution_colours_follow_the_values_and_methods_compare_sizes():
     assert maps.data[1].reversescale is True  # RdBu reversed: positive φ red, negative blue
     compared = figures.methods_compared({"Shapley": phi, "IG": -phi}, ["a", "b"])
     np.testing.assert_allclose(compared.data[1].x, compared.data[0].x)  # mean |·|: signs do not cancel
+
+
+def test_distributions_side_by_side_are_each_runs_own_heatmap_in_one_figure():
+    rng = np.random.default_rng(0)
+    runs = {
+        "a": [rng.standard_normal(300), 1e-6 * rng.standard_normal(300)],
+        "b": [np.tanh(5 * rng.standard_normal(300))] * 2,
+    }
+    joined = figures.layer_distributions_side_by_side(runs)
+    assert [t.xaxis for t in joined.data] == ["x", "x2"] and all(t.yaxis == "y" for t in joined.data)
+    for trace, (name, arrays) in zip(joined.data, runs.items(), strict=True):
+        alone = figures.layer_distributions(arrays, name).data[0]
+        np.testing.assert_array_equal(np.asarray(trace.z, dtype=float), np.asarray(alone.z, dtype=float))
+        np.testing.assert_allclose(trace.x, alone.x)  # each run on its own scale
+    assert [t.showscale for t in joined.data] == [False, True]  # one colour bar
+    assert joined.layout.xaxis.title.text == "a" and joined.layout.xaxis2.domain[1] == 1.0

@@ -700,7 +700,7 @@ def init_group(at):
 def test_initializers_page_trains_every_run_on_the_same_batches():
     at = open_initializers()
     group, names = init_group(at)
-    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(at.get("bidi_component")) == 16
+    assert names == ["normal σ=0.05", "xavier_normal", "he_normal"] and len(at.get("bidi_component")) == 10
     assert [title(f) for f in map(json.loads, (c.proto.spec for c in at.get("plotly_chart")))] == [
         "tanh: output and slope"
     ]  # the one st.plotly_chart: the activation's shape in the sidebar
@@ -721,7 +721,7 @@ def test_initializers_page_trains_every_run_on_the_same_batches():
     set_widget(at, "i_play", True)  # one frame per rerun in AppTest
     assert init_group(at)[0].step_counts == [11, 11, 11]
     live = [json.loads(c.proto.bytes)["config"] for c in at.get("bidi_component")]
-    assert len(live) == 16 and all(c.get("staticPlot") for c in live)
+    assert len(live) == 10 and all(c.get("staticPlot") for c in live)
     set_widget(at, "i_play", False)
     at.button(key="i_reset").click().run()
     assert init_group(at)[0].step_counts == [0, 0, 0]

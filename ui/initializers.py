@@ -175,7 +175,7 @@ DISTRIBUTIONS = {
 def now_figures(names, runs):
     """The figures of the tab "Now, layer by layer" (no Streamlit: the benchmark times it): ``pairs`` maps a
     row of :data:`PAIR_CAPTIONS` to its (left, right) profile charts, one line per run, from each run's
-    trace; ``distributions`` maps a row of :data:`DISTRIBUTIONS` to one heatmap per run."""
+    trace; ``distributions`` maps a row of :data:`DISTRIBUTIONS` to one figure with a panel per run."""
     seen = traces(runs)
     health = {
         name: propagation.layer_health(run.trainer.model, t) for name, run, t in zip(names, runs, seen, strict=True)
@@ -211,7 +211,7 @@ def now_figures(names, runs):
     }
     each = list(zip(names, seen, runs, strict=True))
     distributions = {
-        row: [figures.layer_distributions(pick(t, run.trainer.model), name) for name, t, run in each]
+        row: figures.layer_distributions_side_by_side({name: pick(t, run.trainer.model) for name, t, run in each})
         for row, pick in picks.items()
     }
     return pairs, distributions
@@ -222,10 +222,9 @@ def layer_by_layer(names, runs, playing):
     pairs, distributions = now_figures(names, runs)
     for row, (left, right) in pairs.items():
         pair(left, right, row, PAIR_CAPTIONS[row], playing)
-    for row, row_figures in distributions.items():
+    for row, figure in distributions.items():
         st.markdown(
-            f"**{DISTRIBUTIONS[row]}**: a row per hidden layer, its values from left to right; the colour is the "
-            "share of the layer's values in each bin (log scale, from 0.01 % to all of them)."
+            f"**{DISTRIBUTIONS[row]}**: a row per hidden layer, its values from left to right (each run on its own "
+            "scale); the colour is the share of the layer's values in each bin (log scale, from 0.01 % to all)."
         )
-        for i, (col, figure) in enumerate(zip(st.columns(len(runs)), row_figures, strict=True)):
-            plots.live_chart(col, figure, f"{CHART}dist_{row}_{i}", playing)
+        plots.live_chart(st.container(), figure, f"{CHART}dist_{row}", playing)

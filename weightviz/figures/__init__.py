@@ -28,7 +28,13 @@ from .data import (
 )
 from .matrices import MAX_HEATMAP_SIDE, histogram_now_vs_init, is_pooled, linear_weights, matrix_heatmap, unit_images
 from .network import network_graph
-from .propagation import activation_shape, layer_distributions, layer_profile, loss_overlay
+from .propagation import (
+    activation_shape,
+    layer_distributions,
+    layer_distributions_side_by_side,
+    layer_profile,
+    loss_overlay,
+)
 from .regularization import (
     adam_shrinkage,
     coefficient_path,
@@ -66,6 +72,7 @@ __all__ = [
     "histogram_now_vs_init",
     "is_pooled",
     "layer_distributions",
+    "layer_distributions_side_by_side",
     "layer_profile",
     "layer_norms",
     "line_fit",

@@ -81,32 +81,63 @@ def activation_shape(name, reach=4.0):
     return layout(fig, f"{name}: output and slope", height=220)
 
 
-def layer_distributions(arrays, title, bins=41):
-    """Each layer's values (a list of arrays, one per hidden layer) as a row of a heatmap: x the value,
-    colour the share of the layer's values in that bin (log scale). One range for all layers, symmetric
-    around zero, so a layer whose values shrink shows as a thin line at 0 and one that saturates as two
-    bright ends."""
+def _distribution_heatmap(arrays, bins, **props):
+    """The heatmap trace of :func:`layer_distributions` (``props``: its axes, colour bar, hover name)."""
     finite = [np.asarray(a, dtype=float)[np.isfinite(a)] for a in arrays]
     top = max((np.abs(a).max() for a in finite if a.size), default=1.0) or 1.0
     edges = np.linspace(-top, top, bins + 1)
     shares = np.array([_bin_shares(a, top, bins) for a in finite])
     with np.errstate(divide="ignore"):
         z = np.where(shares > 0, np.log10(np.maximum(shares, 1e-12)), np.nan)
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    fig = Draft(
-        heatmap(
-            x=centres, y=np.arange(1, len(arrays) + 1), z=z.astype(np.float32), zmin=-4, zmax=0,
-            colorscale="Viridis", colorbar={
-                "thickness": 8, "tickvals": [-4, -2, 0], "ticktext": ["0.01 %", "1 %", "100 %"],
-                "title": {"text": "share", "side": "right"},
-            },
-            customdata=(100 * shares).astype(np.float32),
-            hovertemplate="layer %{y}, value %{x:.3g}: %{customdata:.2g} % of its values<extra></extra>",
-        )
+    return heatmap(
+        x=0.5 * (edges[:-1] + edges[1:]), y=np.arange(1, len(arrays) + 1), z=z.astype(np.float32), zmin=-4, zmax=0,
+        colorscale="Viridis", customdata=(100 * shares).astype(np.float32), **props,
     )  # fmt: skip
+
+
+SHARE_BAR = {
+    "thickness": 8, "tickvals": [-4, -2, 0], "ticktext": ["0.01 %", "1 %", "100 %"],
+    "title": {"text": "share", "side": "right"},
+}  # fmt: skip
+DISTRIBUTION_HOVER = "layer %{y}, value %{x:.3g}: %{customdata:.2g} % of its values"
+
+
+def layer_distributions(arrays, title, bins=41):
+    """Each layer's values (a list of arrays, one per hidden layer) as a row of a heatmap: x the value,
+    colour the share of the layer's values in that bin (log scale). One range for all layers, symmetric
+    around zero, so a layer whose values shrink shows as a thin line at 0 and one that saturates as two
+    bright ends."""
+    fig = Draft(
+        _distribution_heatmap(arrays, bins, colorbar=SHARE_BAR, hovertemplate=DISTRIBUTION_HOVER + "<extra></extra>")
+    )
     fig.update_yaxes(title="hidden layer", autorange="reversed", dtick=1)
     fig.update_xaxes(title="value", exponentformat="power", nticks=5)
     return layout(fig, title, height=300)
+
+
+def layer_distributions_side_by_side(runs, title=None, bins=41, gap=0.07):
+    """:func:`layer_distributions` for several runs in one figure ({run name: list of arrays}), a panel per run
+    with its own value range, the layers shared down the side and one colour bar: one chart for the browser
+    to redraw instead of one per run."""
+    k = len(runs)
+    width = (1 - gap * (k - 1)) / k
+    fig = Draft()
+    for i, (name, arrays) in enumerate(runs.items()):
+        suffix = "" if i == 0 else str(i + 1)
+        fig.add_trace(
+            _distribution_heatmap(
+                arrays, bins, xaxis=f"x{suffix}", yaxis="y", showscale=i == k - 1, colorbar=SHARE_BAR,
+                hovertemplate=DISTRIBUTION_HOVER + f"<extra>{label(name)}</extra>",
+            )
+        )  # fmt: skip
+        left = i * (width + gap)
+        domain = [float(np.clip(round(v, 9), 0, 1)) for v in (left, left + width)]
+        fig.update_layout(
+            **{f"xaxis{suffix}": {"domain": domain, "anchor": "y", "title": {"text": label(name), "font": {"size": 11}},
+                                  "exponentformat": "power", "nticks": 4}}
+        )  # fmt: skip
+    fig.update_yaxes(title="hidden layer", autorange="reversed", dtick=1)
+    return layout(fig, title, height=280, bottom=40)
 
 
 def _bin_shares(a, top, bins):
