@@ -468,6 +468,11 @@ def test_initializers_page_compares_runs_step_by_step(browser, server, width):
         assert pg.locator("h1").first.inner_text() == "Initializers side by side"
         wait_for_drawn_charts(pg, 1)  # the activation's shape in the sidebar
         wait_for_drawn_charts(pg, 7 + 3, "wvLivePlot")  # 3 pairs of profiles, the loss, 3 distributions
+        backgrounds = pg.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=\"wvLivePlot\"] .main-svg:first-of-type')]"
+            ".map(s => s.style.background)"
+        )
+        assert set(backgrounds) == {"rgba(0, 0, 0, 0)"}, backgrounds  # not the sidebar chart's grey
         click(pg, "×10")
         pg.wait_for_selector("text=he_normal: step 10", timeout=30_000)
         play_until(pg, "text=/he_normal: step [1-9][0-9]{2,}/")  # past 100

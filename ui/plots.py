@@ -35,6 +35,11 @@ function streamlitTheme() {
   if (template && template !== themeSource) {
     theme = JSON.parse(JSON.stringify(template));
     themeSource = template;
+    // a chart in the sidebar carries the sidebar's background: see through to wherever this chart is
+    if (theme.layout) {
+      theme.layout.paper_bgcolor = theme.layout.plot_bgcolor = 'rgba(0,0,0,0)';
+      if (theme.layout.modebar) delete theme.layout.modebar.bgcolor;
+    }
   }
   return theme;
 }
