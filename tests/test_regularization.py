@@ -123,7 +123,7 @@ def test_a_logistic_path_matches_scikit_learns_l1_logistic_regression():
     # scikit-learn: C·Σ log-loss + ‖w‖₁ = (n·C)·(mean log-loss + (1/(n·C))‖w‖₁), so C = 1/(n·l1)
     twin = LogisticRegression(l1_ratio=1.0, C=1 / (n * l1), solver="saga", tol=1e-12, max_iter=200_000)
     twin.fit(X, y)
-    np.testing.assert_allclose(path.coefs[-1][:, 0], twin.coef_[0], atol=2e-4)
+    np.testing.assert_allclose(path.coefs[-1][:, 0], twin.coef_[0], atol=1e-7)  # proximal Newton: exact
     assert np.array_equal(path.coefs[-1][:, 0] == 0, twin.coef_[0] == 0)
 
 
@@ -196,7 +196,7 @@ def test_logistic_l2_and_elastic_net_paths_match_scikit_learn(penalty):
         X, y
     )
     assert path.converged.all()
-    np.testing.assert_allclose(path.coefs[-1][:, 0], twin.coef_[0], atol=3e-4)
+    np.testing.assert_allclose(path.coefs[-1][:, 0], twin.coef_[0], atol=1e-7)
 
 
 def test_a_multiclass_l1_path_matches_scikit_learns_multinomial_lasso():
