@@ -925,11 +925,14 @@ def test_attribution_colours_follow_the_values_and_methods_compare_sizes():
     )
     dep = figures.dependence(phi[:, 0], X[:, 0], "a", colour=X[:, 1], colour_name="b")
     assert list(dep.data[0].marker.color) == list(X[:, 1]) and dep.data[0].marker.colorbar.title.text == "b"
+    scale = dep.data[0].marker.colorscale
+    assert scale[0][1] == figures.attributions.LOW and scale[-1][1] == figures.attributions.HIGH  # low blue
     for k in range(1, 6):  # one to five pairs on lines of two: every domain inside [0, 1]
         grid = figures.attribution_images(np.ones((k, 64)), np.ones((k, 64)), (8, 8), [str(i) for i in range(k)])
         assert len(grid.data) == 2 * k and len(grid.layout.annotations) == k
     maps = figures.attribution_images(phi[:2], np.ones((2, 2)), (1, 2), ["one", "two"])
-    assert maps.data[0].colorscale[0][1] != maps.data[1].colorscale[0][1]  # the image in greys, then φ
+    assert maps.data[0].hovertemplate.startswith("image") and maps.data[1].hovertemplate.startswith("φ")
+    np.testing.assert_array_equal(np.asarray(maps.data[1].z), phi[0].reshape(1, 2)[::-1])  # each row's own φ
     assert maps.data[1].reversescale is True  # RdBu reversed: positive φ red, negative blue
     compared = figures.methods_compared({"Shapley": phi, "IG": -phi}, ["a", "b"])
     np.testing.assert_allclose(compared.data[1].x, compared.data[0].x)  # mean |·|: signs do not cancel
