@@ -952,3 +952,10 @@ def test_distributions_side_by_side_are_each_runs_own_heatmap_in_one_figure():
         np.testing.assert_allclose(trace.x, alone.x)  # each run on its own scale
     assert [t.showscale for t in joined.data] == [False, True]  # one colour bar
     assert joined.layout.xaxis.title.text == "a" and joined.layout.xaxis2.domain[1] == 1.0
+
+
+def test_a_share_over_time_starts_at_zero_and_shows_at_least_ten_percent():
+    flat = figures.runs_over_time({"a": (np.arange(3), np.zeros(3))}, "t", "share", percent=True)
+    assert list(flat.layout.yaxis.range) == [0, 10.0]
+    high = figures.runs_over_time({"a": (np.arange(3), np.array([0.2, 0.5, 0.75]))}, "t", "share", percent=True)
+    assert list(high.layout.yaxis.range) == [0, pytest.approx(78.75)]

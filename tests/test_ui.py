@@ -82,3 +82,17 @@ def test_the_app_uses_one_blas_thread_per_call():
 
     numpy_blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas" and "numpy" in p["filepath"]]
     assert numpy_blas and all(n == nav.BLAS_THREADS == 1 for n in numpy_blas)  # the BLAS the engine's products use
+
+
+def test_keep_valid_replaces_a_kept_value_that_no_longer_fits(monkeypatch):
+    import streamlit as st
+
+    from ui import controls
+
+    session = {"row": 40, "method": "auto", "l1": "0.03"}
+    monkeypatch.setattr(st, "session_state", session)
+    controls.keep_valid("row", range(1, 31), 1)  # 40 rows before, 30 now
+    controls.keep_valid("method", ["auto", "exact"], "exact")  # still fits: kept
+    controls.keep_valid("l1", (0.0, 0.01, 0.03), 0.0)  # text from the browser: not an option
+    controls.keep_valid("new", [1, 2], 2)  # never set
+    assert session == {"row": 1, "method": "auto", "l1": 0.0, "new": 2}

@@ -11,7 +11,7 @@ import streamlit as st
 
 from weightviz import datasets, experiment, figures, shapley
 
-from . import state
+from . import controls, state
 from .runs import Run
 from .text import plain
 
@@ -43,7 +43,7 @@ def trainer_controls():
         st.session_state[KEYS.dataset] = "diabetes"
     cols = st.columns([2, 2, 2], vertical_alignment="bottom")
     cols[0].selectbox("Dataset", names, key=KEYS.dataset, format_func=lambda n: n.replace("_", " "))
-    _fit(KEYS.kind, ["linear", "network"], "network")
+    controls.keep_valid(KEYS.kind, ["linear", "network"], "network")
     cols[1].radio("Model", ["linear", "network"], key=KEYS.kind, horizontal=True)
     cols[2].button(f"Train {TRAIN_STEPS:,} steps", key=KEYS.train, on_click=train_here, width="stretch")
 
@@ -73,34 +73,28 @@ def settings(run):
     output, probability = 0, False
     if ds.task == "multiclass":
         classes = list(range(len(ds.class_names)))
-        _fit(KEYS.output, classes, 0)
+        controls.keep_valid(KEYS.output, classes, 0)
         output = next(slots).selectbox("Class", classes, key=KEYS.output, format_func=lambda c: ds.class_names[c])
     if ds.task != "regression":
         probability = next(slots).checkbox("As a probability", key=KEYS.probability, help="Otherwise the logit")
     d = ds.n_features
     if d <= shapley.MAX_EXACT_FEATURES:
-        _fit(KEYS.method, METHODS, "auto")
+        controls.keep_valid(KEYS.method, METHODS, "auto")
         method = next(slots).selectbox("Method", METHODS, key=KEYS.method, help="auto: exact up to 12 features")
     else:  # (no widget: the choice made for a smaller model stays for the next one)
         method = "kernel"
         next(slots).caption(f"Kernel SHAP: {d} features are too many for exact values")
     samples = 2048
     if method == "kernel" or (method == "auto" and d > shapley.EXACT_UP_TO):
-        _fit(KEYS.samples, COALITIONS, 2048)
+        controls.keep_valid(KEYS.samples, COALITIONS, 2048)
         samples = next(slots).select_slider("Coalitions", COALITIONS, key=KEYS.samples)
     left, right = st.columns(2)
-    _fit(KEYS.rows, range(ROWS[0], ROWS[1] + 1), 50)
-    _fit(KEYS.background, range(ROWS[0], ROWS[1] + 1), 50)
+    controls.keep_valid(KEYS.rows, range(ROWS[0], ROWS[1] + 1), 50)
+    controls.keep_valid(KEYS.background, range(ROWS[0], ROWS[1] + 1), 50)
     n_rows = left.slider("Rows to explain (test set)", *ROWS, key=KEYS.rows)
     n_background = right.slider("Background rows (training set)", *ROWS, key=KEYS.background)
     return {"n_rows": n_rows, "n_background": n_background, "output": output, "probability": probability,
             "method": method, "n_samples": samples}  # fmt: skip
-
-
-def _fit(key, options, default):
-    """Give the widget ``key`` ``default`` when it has no value or a kept one that is not among ``options``."""
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
 
 
 WIDGETS = ("dataset", "kind", "source", "output", "probability", "method", "samples", "rows", "background",
@@ -175,13 +169,13 @@ def charts(run, result):
     )
     left, right = st.columns(2)
     with left:
-        _fit(KEYS.row, range(1, len(result.rows) + 1), 1)
+        controls.keep_valid(KEYS.row, range(1, len(result.rows) + 1), 1)
         row = st.number_input("Row", 1, len(result.rows), key=KEYS.row) - 1
         st.plotly_chart(figures.waterfall(phi[row], result.base, result.values[row], names), key=f"{CHART}waterfall")
     with right:
         order = [int(j) for j in np.argsort(-np.abs(phi).mean(axis=0))]
-        _fit(KEYS.feature, order, order[0])
-        _fit(KEYS.colour, [None, *order], None)
+        controls.keep_valid(KEYS.feature, order, order[0])
+        controls.keep_valid(KEYS.colour, [None, *order], None)
         feature = st.selectbox("Feature", order, key=KEYS.feature, format_func=lambda j: names[j])
         colour = st.selectbox("Colour by", [None, *order], key=KEYS.colour,
                               format_func=lambda j: "nothing" if j is None else names[j])  # fmt: skip

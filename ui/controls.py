@@ -215,8 +215,15 @@ def whole_number(text, lo, hi, what, fallback):
         return fallback
 
 
+def keep_valid(key, options, default):
+    """Give the widget ``key`` ``default`` when it has no value, or a kept one that is not among ``options``
+    (another model's class, a row past the rows, a value the browser kept as text)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
 def _select(label, options, key, current):
-    seed_widget(key, current if current in options else options[0])
+    keep_valid(key, options, current if current in options else options[0])
     return st.selectbox(label, options, key=key)
 
 

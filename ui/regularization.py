@@ -149,21 +149,21 @@ def run_settings(network):
     st.plotly_chart(figures.penalty_pull(pulls), key=f"{CHART}pull")  # (it also loads Plotly.js for the live charts)
     st.caption(
         "L1 pulls a weight toward 0 with the same force however small it is, so a weight whose data pull is "
-        "weaker lands on exactly 0 and stays; L2's pull fades as the weight shrinks, so weights get small, "
-        "never 0. (AdamW's decay and dropout act elsewhere: the decay multiplies each weight by 1 − η·λ a step.)"
+        "weaker lands on exactly 0 (and stays there while it is weaker); L2's pull fades as the weight shrinks, "
+        "so weights get small, never 0. (AdamW's decay and dropout act elsewhere: the decay multiplies each "
+        "weight by 1 − η·λ a step.)"
     )
     return settings
 
 
 def _select(label, options, key, default):
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = default
+    controls.keep_valid(key, options, default)
     return st.selectbox(label, options, key=key)
 
 
 def _slider(label, options, key, disabled=False):
-    if st.session_state.get(key) not in options:  # unset, or a value kept as text by the browser
-        st.session_state[key] = controls.nearest(options, _number(st.session_state.get(key)))
+    """A select slider over ``options``; a kept value the browser sent back as text goes to the nearest."""
+    controls.keep_valid(key, options, controls.nearest(options, _number(st.session_state.get(key))))
     return st.select_slider(label, options, key=key, format_func=typed, disabled=disabled)
 
 

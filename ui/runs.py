@@ -12,6 +12,7 @@ import time
 
 from weightviz import experiment
 
+NO_TABLE = "upload a CSV file and choose columns that make a dataset first"  # a CSV config without its table
 DOWNLOAD_HOLD_SECONDS = 1.5  # how long Play pauses for the browser to fetch a file built for download
 
 
@@ -22,7 +23,7 @@ class Run:
         self.memory_budget_mb = float(memory_budget_mb)
         self.config = config if config is not None else experiment.Config()
         if self.config.dataset == experiment.CSV and dataset is None:
-            raise ValueError("upload a CSV file and choose columns that make a dataset first")
+            raise ValueError(NO_TABLE)
         self.dataset, self.trainer = experiment.build(self.config, dataset, memory_budget_mb=self.memory_budget_mb)
         self.problem = None  # why the configuration last asked for could not be built
         self.message = None  # what the last action on this run (a weights upload) reported
@@ -46,7 +47,7 @@ class Run:
             return False
         try:
             if config.dataset == experiment.CSV and (dataset is None or not config.csv_id):
-                raise ValueError("upload a CSV file and choose columns that make a dataset first")
+                raise ValueError(NO_TABLE)
             built = experiment.build(config, dataset, memory_budget_mb=self.memory_budget_mb)
         except ValueError as e:
             self.problem = f"That configuration cannot be trained: {e}. The current model is kept."

@@ -200,10 +200,19 @@ class _RegressionSolver:
 
     def __init__(self, X, y):
         n = len(X)
-        self.mean_x, self.mean_y = X.mean(axis=0), float(np.mean(y))
-        Xc, yc = X - self.mean_x, np.asarray(y, dtype=float).reshape(-1) - self.mean_y
-        self.G, self.c = Xc.T @ Xc / n, Xc.T @ yc / n
-        self.w = np.zeros(X.shape[1])
+        mean_x, mean_y = X.mean(axis=0), float(np.mean(y))
+        Xc, yc = X - mean_x, np.asarray(y, dtype=float).reshape(-1) - mean_y
+        self._set(Xc.T @ Xc / n, Xc.T @ yc / n, mean_x, mean_y, np.zeros(X.shape[1]))
+
+    @classmethod
+    def quadratic(cls, G, c, mean_x, mean_y, start):
+        """The solver of wᵀGw − 2cᵀw + l1‖w‖₁ + (l2/2)‖w‖² with b = mean_y − mean_x·w, from ``start``."""
+        solver = cls.__new__(cls)
+        solver._set(G, c, mean_x, mean_y, np.array(start, dtype=float))
+        return solver
+
+    def _set(self, G, c, mean_x, mean_y, w):
+        self.G, self.c, self.mean_x, self.mean_y, self.w = G, c, mean_x, mean_y, w
         self.solved = None  # (l1, l2) of the last exact solution in self.w
 
     def __call__(self, l1, l2, tol, max_iter):
@@ -315,11 +324,10 @@ class _BinaryNewtonSolver:
             H = (A.T * (p * (1 - p))) @ A / n
             r = H @ theta - g
             Hbb = max(H[d, d], 1e-300)
-            quad = _RegressionSolver.__new__(_RegressionSolver)
-            quad.G = H[:d, :d] - np.outer(H[:d, d], H[:d, d]) / Hbb
-            quad.c = r[:d] - H[:d, d] * r[d] / Hbb
-            quad.mean_x, quad.mean_y = H[:d, d] / Hbb, r[d] / Hbb  # b = (r_b − H_bw·w)/H_bb
-            quad.w, quad.solved = theta[:d].copy(), None
+            quad = _RegressionSolver.quadratic(  # the bias eliminated: b = (r_b − H_bw·w)/H_bb
+                H[:d, :d] - np.outer(H[:d, d], H[:d, d]) / Hbb, r[:d] - H[:d, d] * r[d] / Hbb,
+                H[:d, d] / Hbb, r[d] / Hbb, theta[:d],
+            )  # fmt: skip
             w_new, b_new, _ = quad(2 * l1, 2 * l2, 1e-13, MAX_SWEEPS)
             delta = np.concatenate([w_new[:, 0], b_new]) - theta
             step = 1.0

@@ -30,6 +30,9 @@ from math import comb, factorial
 
 import numpy as np
 
+from .activations import sigmoid
+from .losses import softmax
+
 MAX_EXACT_FEATURES = 14  # 2^14 coalitions; beyond, :func:`kernel`
 CHUNK_ROWS = 200_000  # hybrid rows evaluated at once (200 000 × 14 float64 = 22 MB)
 FIRST_LAYER_CHUNK = 4_096  # … and through a model's layers, whose activations are wider: kept in cache
@@ -38,8 +41,6 @@ FIRST_LAYER_CHUNK = 4_096  # … and through a model's layers, whose activations
 def model_output(model, output=0, probability=False):
     """``f(X) -> (m,)`` for an engine model: its raw output ``output`` (the value, the logit of a binary
     model, or the logit of class ``output``), or with ``probability`` the predicted probability of it."""
-    from .activations import sigmoid
-    from .losses import softmax
 
     def pick(Z):
         if not probability or model.task_name == "regression":

@@ -80,8 +80,9 @@ def runs_over_time(series, title, y_title, percent=False, log=False):
     axis = {"title": y_title + (" (%)" if percent else "")}
     if log and drawn:
         axis |= log_axis(np.concatenate(drawn))
-    if percent:
-        axis["rangemode"] = "tozero"
+    if percent:  # from 0, and at least to 10 %: a flat 0 reads as none, not as a wobble on a 1 % scale
+        top = max((float(np.nanmax(y)) for y in drawn if y.size and np.isfinite(y).any()), default=0.0)
+        axis["range"] = [0, max(10.0, 1.05 * top)]
     fig.update_yaxes(**axis)
     return layout(fig, title, height=280)
 
