@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from ui import actions, controls, files, nav, sections, state
+from ui import actions, controls, files, nav, sections, share, state
 from weightviz import experiment
 
 KEYS = state.TRAIN_KEYS
 nav.ensure_navigation("train")
+share.open_link("train")
 
 st.title("Train a model step by step")
 st.write(
@@ -17,11 +18,13 @@ st.write(
 )
 
 with st.sidebar:
+    share_slot = st.container()
     wanted = controls.run_config(actions.current_run().config)
     steps_per_frame = st.select_slider(
         "Steps per frame when playing", [1, 2, 5, 10, 20, 50], value=5, key=KEYS.w_steps_per_frame
     )
 run = actions.current_run(wanted)
+replayed = share.replay_link("train", run, actions.config_only(wanted))
 ds, trainer = run.dataset, run.trainer
 with st.sidebar.expander("Save and load"):
     files.file_controls(run)
@@ -45,6 +48,7 @@ def live_view():
         result = actions.train_steps(steps_per_frame)
         if result is not None and result.diverged:
             st.rerun()
+        share.write_step(run)
     sections.metrics_row(trainer)
     view = trainer.view(snapshot_step)
     sections.live_charts(trainer, ds, view, layer, static_graph=playing)
@@ -63,3 +67,6 @@ live_view()
 st.subheader(f"Layer {layer + 1} in detail")
 detail_view()
 st.caption(f"{ds.description} Model: {trainer.model}.")
+share.close_link("train", run, [replayed])
+with share_slot:
+    share.share_box("train", run)

@@ -5,6 +5,7 @@ Screenshots go to artifacts/screenshots/. Skips only where /usr/bin/chromium is 
 
 import contextlib
 import sys
+import urllib.parse
 
 import pytest
 
@@ -558,3 +559,68 @@ def test_attributions_page_trains_a_model_and_explains_it(browser, server, width
         caption.scroll_into_view_if_needed()  # (a chart out of view may not be drawn yet)
         pg.wait_for_selector("text=Which pixels pushed the class 0 logit", timeout=30_000)
         assert no_exception(pg)
+
+
+def sidebar_values(pg):
+    """What the sidebar's controls show: each slider's value, each selectbox's choice, each text field's text."""
+    return pg.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stSlider"],'
+           + '[data-testid="stSidebar"] [data-testid="stSelectbox"],'
+           + '[data-testid="stSidebar"] [data-testid="stTextInput"]')].map(e => {
+             const input = e.querySelector('input');
+             const thumb = e.querySelector('[data-testid="stSliderThumbValue"]');
+             return e.innerText.split('\\n')[0] + '=' + (thumb ? thumb.innerText : (input ? input.value : ''))
+               + (e.querySelector('[data-baseweb="select"]')?.innerText || '');
+           })"""
+    )
+
+
+def same_link(a, b):
+    """The same page and parameters, in any order."""
+    split = [urllib.parse.urlsplit(u) for u in (a, b)]
+    return (
+        split[0].path == split[1].path
+        and all(urllib.parse.parse_qs(split[0].query)[k] == v for k, v in urllib.parse.parse_qs(split[1].query).items())
+        and len(urllib.parse.parse_qs(split[0].query)) == len(urllib.parse.parse_qs(split[1].query))
+    )
+
+
+def press_slider(pg, label, key, times=1):
+    handle = pg.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+    wait_until_idle(pg)
+
+
+def test_a_train_link_opens_the_same_settings_step_and_loss_in_a_fresh_browser(browser, server):
+    """Settings changed and steps taken (with a learning-rate change between them): the page's own URL,
+    opened in another browser context (a new session), shows the same controls, step and metrics."""
+    with window(browser, 1400) as ctx:
+        pg = open_page(ctx, server, "train")
+        choose(pg, "Dataset", "circles")
+        press_slider(pg, "Learning rate", "ArrowRight")  # 0.03 → 0.1
+        seed = pg.locator('[data-testid="stTextInput"]').filter(has_text="Seed").locator("input")
+        seed.fill("7")
+        seed.press("Enter")
+        wait_until_idle(pg)
+        click(pg, "×10")
+        press_slider(pg, "Learning rate", "ArrowLeft", 2)  # 0.1 → 0.01 at step 10: a live change
+        click(pg, "×100")
+        pg.wait_for_function("() => location.search.includes('step=110')", timeout=10_000)
+        sent_url, sent_controls, sent_metrics = pg.url, sidebar_values(pg), metric_values(pg)
+        pg.get_by_test_id("stPopoverButton").filter(has_text="Share").click()
+        pg.wait_for_timeout(500)
+        shown_link = pg.locator('[data-testid="stPopoverBody"] code').inner_text()
+        shot(pg, "share-box")
+    assert "w_dataset=circles" in sent_url and "w_seed=7" in sent_url and "live=" in sent_url, sent_url
+    assert same_link(shown_link, sent_url), (shown_link, sent_url)
+    with window(browser, 1400) as ctx:
+        pg = ctx.new_page()
+        pg.goto(sent_url)
+        wait_until_idle(pg)
+        assert no_exception(pg)
+        assert sidebar_values(pg) == sent_controls
+        assert metric_values(pg) == sent_metrics and step_count(pg) == 110
+        assert pg.locator('[data-testid="stAlert"]').filter(has_text="could not be used").count() == 0
+        shot(pg, "share-opened")

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 from ui import runs, sections, state
-from weightviz import datasets, initializers, optimizers
+from weightviz import datasets, experiment, initializers, optimizers
 
 APP = str(ROOT / "app.py")
 TRAIN = "pages/train.py"
@@ -397,7 +397,8 @@ def test_weights_download_and_history_csv():
     at = open_train()
     at.button(key="step10").click().run()
     keys = [b.proto.id for b in at.get("download_button")]
-    assert len(keys) == 2 and not at.exception  # weights and history, each built when clicked
+    assert len(keys) == 3 and not at.exception  # the configuration, weights and history, each built when clicked
+    assert [k.split("-")[-1] for k in keys] == ["share_train_download", "w_download_weights", "w_download_history"]
 
 
 # -- CSV upload (ui.controls.csv_controls) ------------------------------------------------------------------
@@ -1119,3 +1120,59 @@ def test_attributions_of_a_probability_do_not_claim_the_linear_formula_and_big_n
     at.switch_page(ATTR).run()
     set_widget(at, "a_source", "the Train page's model")
     assert any("multiply-adds" in w for w in shown(at.warning)) and not at.exception
+
+
+# -- links (ui/share.py) -----------------------------------------------------------------------------------------
+def open_link(path, params, timeout=60):
+    """A new session opening ``path`` with the URL parameters ``params``."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(params)
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def link_warnings(at):
+    return [w for w in shown(at.warning) if "link" in w]
+
+
+LIVE = "0-lr-0.3~25-lr-0.1"
+
+
+def test_a_train_link_sets_every_control_and_replays_to_the_senders_weights():
+    params = {"w_dataset": "circles", "w_noise": "0.2", "w_hidden": "5, 3", "w_activation": "relu",
+              "w_init": "he_normal", "w_optimizer": "momentum", "w_lr": "0.1", "w_batch": "16", "w_l2": "0.001",
+              "w_seed": "7", "w_dropout": "0.1", "step": "60", "live": LIVE}  # fmt: skip
+    at = open_link(TRAIN, params)
+    run = at.session_state[state.TRAIN_RUN.key]
+    assert run.config == experiment.Config(dataset="circles", noise=0.2, hidden_sizes=(5, 3), activation="relu",
+                                           init="he_normal", optimizer="momentum", lr=0.1, batch_size=16, l2=0.001,
+                                           seed=7, dropout=0.1)  # fmt: skip
+    assert step_metric(at) == "60" and not link_warnings(at)
+    by_hand = runs.Run(run.config.replace(lr=0.3))
+    by_hand.train(25)
+    by_hand.update(by_hand.config.replace(lr=0.1))
+    by_hand.train(35)
+    got, expected = run.trainer.model.state(), by_hand.trainer.model.state()
+    assert all(np.array_equal(got[k], expected[k]) for k in expected)
+    assert at.query_params["step"] in ("60", ["60"]) and at.query_params["live"] in (LIVE, [LIVE])
+
+
+def test_a_link_with_garbage_shows_the_defaults_and_one_warning_naming_each_value():
+    params = {"w_dataset": "<script>", "w_lr": "fast", "w_batch": "-4", "w_batch_norm": "maybe", "w_l1": "1e999",
+              "unknown": "x", "step": "12", "live": "3-seed-4"}  # fmt: skip
+    at = open_link(TRAIN, params)
+    run = at.session_state[state.TRAIN_RUN.key]
+    assert run.config.replace(noise=None) == experiment.Config() and step_metric(at) == "0"
+    (warning,) = link_warnings(at)
+    for said in ("w_dataset=<script>", "w_lr=fast", "w_batch=-4", "w_batch_norm=maybe", "w_l1=1e999",
+                 "seed", "cannot change during a run"):  # fmt: skip
+        assert said in warning, warning
+    assert "unknown" not in warning  # a key no widget has is ignored
+
+
+def test_a_link_past_the_replay_cap_opens_at_step_0_and_says_why():
+    at = open_link(TRAIN, {"w_lr": "0.1", "step": "25000"})
+    (warning,) = link_warnings(at)
+    assert "25,000 is more than the 20,000 steps a link replays" in warning and step_metric(at) == "0"

@@ -17,6 +17,7 @@ from .text import plain
 LEARNING_RATES = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTIES = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 2048)
+DEFAULTS = experiment.Config()  # what the Train page's widgets show on a fresh visit
 
 
 def seed_widget(key, value):
@@ -25,14 +26,17 @@ def seed_widget(key, value):
         st.session_state[key] = value
 
 
-def data_controls(config, keys=state.TRAIN_RUN_KEYS):
-    """Dataset choice (with a CSV upload) and noise. Returns the dataset name, noise and csv_id."""
+def data_controls(config, keys=state.TRAIN_RUN_KEYS, defaults=DEFAULTS):
+    """Dataset choice (with a CSV upload) and noise. Returns the dataset name, noise and csv_id.
+
+    ``defaults`` (a Config) is what a widget shows when nothing set it (a fresh visit): a link leaves out the
+    values that equal it, so it must equal what the page seeds (``config`` on a fresh visit)."""
     names = [*datasets.DATASETS, experiment.CSV]
     labels = {experiment.CSV: "upload a CSV…"}
     seed_widget(keys.dataset, config.dataset)
     name = st.selectbox(
-        "Dataset", names, key=keys.dataset, format_func=lambda n: labels.get(n, n.replace("_", " ")),
-        on_change=_forget_noise, args=(keys,),
+        "Dataset", names, index=names.index(defaults.dataset), key=keys.dataset, bind=state.URL,
+        format_func=lambda n: labels.get(n, n.replace("_", " ")), on_change=_forget_noise, args=(keys,),
     )  # fmt: skip
     noise, csv_id = None, ""
     if name == experiment.CSV:
@@ -40,7 +44,7 @@ def data_controls(config, keys=state.TRAIN_RUN_KEYS):
     elif name not in datasets.BUILT_IN_TABLES:
         default = _default_noise(name)
         seed_widget(keys.noise, config.noise if config.noise is not None else default)
-        noise = st.slider("Noise", 0.0, 1.0, step=0.01, key=keys.noise)
+        noise = st.slider("Noise", 0.0, 1.0, default, step=0.01, key=keys.noise, bind=state.URL)
     return name, noise, csv_id
 
 
@@ -141,66 +145,99 @@ def _csv_columns(file_id, df, keys):
     return target, features
 
 
-def model_controls(config, keys=state.TRAIN_RUN_KEYS):
+def model_controls(config, keys=state.TRAIN_RUN_KEYS, defaults=DEFAULTS):
     """Model kind, hidden sizes, activation, dropout, batch norm, initializer. Returns a dict of Config fields."""
     seed_widget(keys.kind, "network" if config.hidden_sizes else "linear")
     kind = st.radio(
         "Model",
         ["linear", "network"],
+        index=1 if defaults.hidden_sizes else 0,
         key=keys.kind,
+        bind=state.URL,
         horizontal=True,
         help="Linear: y = w·x + b (linear, logistic or softmax regression, by the data's task).",
     )
     fields = {"hidden_sizes": ()}
     if kind == "network":
         seed_widget(keys.hidden, ", ".join(map(str, config.hidden_sizes or (8, 8))))
-        text = st.text_input("Hidden layer sizes", key=keys.hidden, help="Units per hidden layer, e.g. 16, 8")
+        text = st.text_input(
+            "Hidden layer sizes",
+            ", ".join(map(str, defaults.hidden_sizes or (8, 8))),
+            key=keys.hidden,
+            bind=state.URL,
+            help="Units per hidden layer, e.g. 16, 8",
+        )
         try:
             fields["hidden_sizes"] = experiment.parse_hidden_sizes(text)
         except ValueError as e:
             st.error(plain(str(e)))
             fields["hidden_sizes"] = config.hidden_sizes or (8, 8)
-        fields["activation"] = _select("Activation", list(activations.ACTIVATIONS), keys.activation, config.activation)
+        fields["activation"] = _select(
+            "Activation", list(activations.ACTIVATIONS), keys.activation, config.activation, defaults.activation
+        )
         seed_widget(keys.dropout, config.dropout)
-        fields["dropout"] = st.slider("Dropout", 0.0, 0.8, step=0.05, key=keys.dropout)
+        fields["dropout"] = st.slider("Dropout", 0.0, 0.8, defaults.dropout, 0.05, key=keys.dropout, bind=state.URL)
         seed_widget(keys.batch_norm, config.batch_norm)
-        fields["batch_norm"] = st.checkbox("Batch norm", key=keys.batch_norm)
-    fields["init"] = _select("Initializer", list(initializers.INITIALIZERS), keys.init, config.init)
+        fields["batch_norm"] = st.checkbox("Batch norm", defaults.batch_norm, key=keys.batch_norm, bind=state.URL)
+    fields["init"] = _select("Initializer", list(initializers.INITIALIZERS), keys.init, config.init, defaults.init)
     return fields
 
 
-def training_controls(config, keys=state.TRAIN_RUN_KEYS, per_run=()):
+def training_controls(config, keys=state.TRAIN_RUN_KEYS, per_run=(), defaults=DEFAULTS):
     """Optimizer, learning rate, schedule, batch size, L1, L2, seed. Returns a dict of Config fields.
 
     ``per_run`` names the fields a comparison page sets per run instead ("optimizer", "l1", "l2"): they are
     not drawn here."""
     fields = {}
     if "optimizer" not in per_run:
-        fields["optimizer"] = _select("Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer)
+        fields["optimizer"] = _select(
+            "Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer, defaults.optimizer
+        )
     seed_widget(keys.lr, nearest(LEARNING_RATES, config.lr))
-    fields["lr"] = st.select_slider("Learning rate", LEARNING_RATES, key=keys.lr, format_func=typed)
-    fields["schedule"] = _select("Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule)
+    fields["lr"] = st.select_slider(
+        "Learning rate", LEARNING_RATES, nearest(LEARNING_RATES, defaults.lr), typed, key=keys.lr, bind=state.URL
+    )
+    fields["schedule"] = _select(
+        "Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule, defaults.schedule
+    )
     if fields["schedule"] != "constant":
         seed_widget(keys.schedule_steps, str(config.schedule_steps))
         text = st.text_input(
             "Schedule length (steps)",
+            str(defaults.schedule_steps),
             key=keys.schedule_steps,
+            bind=state.URL,
             help="Cosine reaches 0 at this step; step and exponential decay act every tenth of it",
         )
         longest = experiment.MAX_SCHEDULE_STEPS
         fields["schedule_steps"] = whole_number(text, 1, longest, "schedule length", config.schedule_steps)
     seed_widget(keys.batch, nearest(BATCH_SIZES, config.batch_size))
     fields["batch_size"] = st.select_slider(
-        "Batch size", BATCH_SIZES, key=keys.batch, help="Larger than the training set means full-batch descent."
+        "Batch size",
+        BATCH_SIZES,
+        nearest(BATCH_SIZES, defaults.batch_size),
+        key=keys.batch,
+        bind=state.URL,
+        help="Larger than the training set means full-batch descent.",
     )
     if "l1" not in per_run:
         seed_widget(keys.l1, nearest(PENALTIES, config.l1))
-        fields["l1"] = st.select_slider("L1 penalty  l1·Σ|w|", PENALTIES, key=keys.l1, format_func=typed)
+        fields["l1"] = st.select_slider(
+            "L1 penalty  l1·Σ|w|", PENALTIES, nearest(PENALTIES, defaults.l1), typed, key=keys.l1, bind=state.URL
+        )
     if "l2" not in per_run:
         seed_widget(keys.l2, nearest(PENALTIES, config.l2))
-        fields["l2"] = st.select_slider("L2 penalty  (l2/2)·Σw²", PENALTIES, key=keys.l2, format_func=typed)
+        fields["l2"] = st.select_slider(
+            "L2 penalty  (l2/2)·Σw²", PENALTIES, nearest(PENALTIES, defaults.l2), typed, key=keys.l2, bind=state.URL
+        )
     seed_widget(keys.seed, str(config.seed))
-    text = st.text_input("Seed", key=keys.seed, help="The same seed gives the same data, weights and batches")
+    text = st.text_input(
+        "Seed",
+        str(defaults.seed),
+        key=keys.seed,
+        bind=state.URL,
+        help="The same seed gives the same data, weights and batches",
+    )
     fields["seed"] = whole_number(text, 0, experiment.MAX_SEED, "seed", config.seed)
     return fields
 
@@ -222,21 +259,23 @@ def keep_valid(key, options, default):
         st.session_state[key] = default
 
 
-def _select(label, options, key, current):
+def _select(label, options, key, current, default):
+    """A selectbox bound to the URL showing ``default`` when nothing set it; a kept value not among
+    ``options`` becomes ``current``."""
     keep_valid(key, options, current if current in options else options[0])
-    return st.selectbox(label, options, key=key)
+    return st.selectbox(label, options, options.index(default), key=key, bind=state.URL)
 
 
 def nearest(options, value):
     return min(options, key=lambda o: abs(o - value))
 
 
-def run_config(config, keys=state.TRAIN_RUN_KEYS):
+def run_config(config, keys=state.TRAIN_RUN_KEYS, defaults=DEFAULTS):
     """The sidebar of one run: data, model and training controls; returns the configuration asked for."""
     st.subheader("Data")
-    dataset_name, noise, csv_id = data_controls(config, keys)
+    dataset_name, noise, csv_id = data_controls(config, keys, defaults)
     st.subheader("Model")
-    model_fields = model_controls(config, keys)
+    model_fields = model_controls(config, keys, defaults)
     st.subheader("Training")
-    training_fields = training_controls(config, keys)
+    training_fields = training_controls(config, keys, defaults=defaults)
     return config.replace(dataset=dataset_name, noise=noise, csv_id=csv_id, **model_fields, **training_fields)

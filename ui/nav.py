@@ -56,12 +56,19 @@ def follow_deep_link(pages):
         del st.query_params[state.GOTO]
         match = [p for p in pages if p.url_path == target]
         if match:
-            st.switch_page(match[0])
+            st.switch_page(match[0], query_params=link_params())
 
 
 def ensure_navigation(url_path):
     """First line of every page. A server that has not yet run app.py serves ``pages/x.py`` straight
     from the pages folder (Streamlit's older multipage mode): bounce such a visit through app.py so
-    the page gets the app's navigation and layout, and land on the page that was asked for."""
+    the page gets the app's navigation and layout, and land on the page that was asked for, with the
+    link's parameters (a shared link is often a new visitor's first page)."""
     if not state.NAVIGATED.get():
-        st.switch_page("app.py", query_params={state.GOTO: url_path})
+        st.switch_page("app.py", query_params={**link_params(), state.GOTO: url_path})
+
+
+def link_params():
+    """The URL's parameters ({key: text or [texts]}): a link's settings go along with a redirect."""
+    texts = {key: st.query_params.get_all(key) for key in st.query_params if key != state.GOTO}
+    return {key: values[0] if len(values) == 1 else values for key, values in texts.items()}

@@ -74,6 +74,8 @@ class Keys:
         return Keys(prefix, self._names)
 
 
+URL = "query-params"  # ``bind=state.URL``: a widget that is part of a page's configuration lives in the URL
+
 # -- the controls of one run (Train's sidebar; a comparison page draws one panel per run) -----------
 RUN_WIDGETS = (
     "dataset",
@@ -159,6 +161,10 @@ ATTR_WIDGETS = Slot("attributions", "widgets")  # {widget key: value} last drawn
 
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start
+
+# -- sharing -----------------------------------------------------------------------------------------------
+LINK_OPENED = Slot("share", "opened")  # {page: what its link gave, whether checked and replayed} (ui/share.py)
+SHARE_PREFIX = "share_"  # + page + "_download" / "_file": the Share box's widgets
 
 # -- navigation --------------------------------------------------------------------------------------
 NAVIGATED = Slot("app", "navigated", False)  # this session ran through app.py

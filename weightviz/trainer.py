@@ -175,6 +175,7 @@ class Trainer:
         self.smoothing_window = health.window(len(self.X), self.batch_size)
         self._history_options = {"budget_mb": memory_budget_mb, "bins": hist_bins, "near_zero": near_zero}
         self._initial_state = model.state()
+        self._loaded = None  # the file the weights came from (start_from): no configuration remakes them
         self.reset()
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -189,6 +190,10 @@ class Trainer:
         self.epoch = 0  # permutations drawn since reset: the epoch under way is epoch_order(epoch − 1)
         self.t = 0
         self.diverged = None
+        # None while this state follows from the configuration (seed included) and the steps taken since
+        # step 0, so replaying them gives it bit for bit; otherwise why not (a link then shares the
+        # configuration only). Live changes between steps are the caller's to replay (ui.runs.Run logs them).
+        self.unreplayable = self._loaded
         self._order, self._cursor = np.empty(0, dtype=np.intp), 0
         self._prev_params = np.empty_like(self.model.params)
         self._prev_grads = np.empty_like(self.model.grads)
@@ -202,6 +207,7 @@ class Trainer:
         """Make ``state`` (from ``model.state()`` or a weights file) the new step 0: load it, forget the history."""
         self.model.load_state(state)
         self._initial_state = self.model.state()
+        self._loaded = "its weights were loaded from a file"
         self.reset()
 
     @_locked
@@ -241,6 +247,8 @@ class Trainer:
         target = self._latest_state(int(step))
         if target.step != self.t:
             self._load(target)
+        went = f"went back from step {self.t:,} to" if target.step != self.t else "restarted its optimizer at"
+        self.unreplayable = self.unreplayable or f"it {went} step {target.step:,}"
         self.t = target.step
         if lr is not None:
             self.lr = float(lr)

@@ -1,0 +1,195 @@
+"""Sharing a run: the page's link (its widgets live in the URL, ``bind=state.URL``), the trained state that
+travels with it (``step`` and ``live``, see ``weightviz.sharing``), the check of a link's values, the replay
+when a link is opened, and the Share box with the link and a configuration file.
+
+A page calls, in order: :func:`open_link` before its widgets; :func:`replay_link` once its run (or group)
+is built; :func:`close_link` at the end (it warns about what a link asked for and did not get, and writes
+the step to the URL); :func:`share_box` where the box goes.
+"""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+
+import streamlit as st
+
+from weightviz import sharing
+from weightviz.formatting import typed
+
+from . import state
+from .text import plain
+
+SECONDS_PER_STEP = 0.0005  # a playground step, for the replay time a link announces (benchmarks/engine.py)
+
+
+def open_link(page):
+    """Top of a page, before any widget: the first time this session shows ``page``, keep the parameters it
+    was opened with ({key: [texts]}), to check them after the widgets took theirs."""
+    opened = state.LINK_OPENED.get() or {}
+    if page not in opened:
+        given = {key: st.query_params.get_all(key) for key in st.query_params}
+        state.LINK_OPENED.set({**opened, page: {"given": given, "checked": False}})
+
+
+def _visit(page):
+    return (state.LINK_OPENED.get() or {}).get(page, {"given": {}, "checked": True})
+
+
+def replay_link(page, subject, config_only=None):
+    """After the page built its run or group (``subject``, with ``replay``/``live_changes``): the first time,
+    replay the link's ``step`` with its ``live`` changes under a progress bar. A step over the cap, a
+    malformed value or a configuration the link cannot rebuild (``config_only``: why) opens at step 0 with
+    a warning. Returns the warning, or None."""
+    visit = _visit(page)
+    given = visit["given"]
+    if visit.get("replayed") or sharing.STEP not in given:
+        return None
+    visit["replayed"] = True
+    if config_only:
+        return f"The link's step {plain(given[sharing.STEP][0][:12])} was not replayed: {config_only}."
+    try:
+        step = sharing.parse_step(given[sharing.STEP][0])
+        n_runs = len(subject.runs) if hasattr(subject, "runs") else 1
+        changes = sharing.parse_changes((given.get(sharing.LIVE) or [""])[0], step, n_runs)
+    except sharing.LinkError as e:
+        return f"The link's trained state was not used ({plain(str(e))}); the run starts at step 0."
+    if step == 0:
+        return None
+    bar = st.progress(0.0, text=f"Replaying the link's {step:,} steps…")
+    reached = subject.replay(step, changes, lambda done, total: bar.progress(min(1.0, done / total)))
+    bar.empty()
+    reached = min(reached) if isinstance(reached, list) else reached
+    if reached < step:
+        return f"The replay stopped at step {reached:,}: the run diverged there."
+    return None
+
+
+def close_link(page, subject, problems=()):
+    """End of a page: the first time, one warning naming every value of the link the page did not take
+    (a widget refused or corrected it: it shows its default or the nearest allowed value instead), with
+    ``problems`` (from :func:`replay_link`); then the run's step and live changes into the URL."""
+    visit = _visit(page)
+    if not visit["checked"]:
+        visit["checked"] = True
+        refused = [f"{key}={'/'.join(texts)}" for key, texts in visit["given"].items() if not _taken(key, texts)]
+        said = [p for p in problems if p]
+        if refused:
+            names = ", ".join(f"`{r[:60].replace('`', '')}`" for r in refused[:8]) + (" …" if len(refused) > 8 else "")
+            said.insert(0, f"The link's {names} could not be used; the defaults are shown instead.")
+        if said:
+            st.warning(" ".join(said), icon=":material/link_off:")
+    write_step(subject)
+
+
+def _taken(key, texts):
+    """Whether the widget ``key`` holds what the link gave it (texts as the URL spells them)."""
+    if key in (sharing.STEP, sharing.LIVE, state.GOTO) or key not in st.session_state:
+        return True  # the trained state is checked by replay_link; a key no widget of this page has is ignored
+    value = st.session_state[key]
+    values = list(value) if isinstance(value, list | tuple) else [value]
+    return len(values) == len(texts) and all(_same(t, v) for t, v in zip(texts, values, strict=True))
+
+
+def _same(text, value):
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, int | float):
+        try:
+            return math.isclose(float(text), float(value), rel_tol=1e-9, abs_tol=1e-12)
+        except ValueError:
+            return text == typed(value)
+    return text in (str(value), str(value).replace("_", " "))
+
+
+def trained_state(subject):
+    """The parameters that carry ``subject``'s trained state: {"step": …, "live": …} (empty at step 0), or
+    None when a link cannot replay it."""
+    if subject.unreplayable():
+        return None
+    step = _step(subject)
+    if step == 0:
+        return {}
+    live = sharing.encode_changes(subject.live_changes())
+    return {sharing.STEP: str(step), **({sharing.LIVE: live} if live else {})}
+
+
+def _step(subject):
+    return max(subject.step_counts) if hasattr(subject, "step_counts") else subject.trainer.step_count
+
+
+def write_step(subject):
+    """Put ``subject``'s step and live changes in the URL (and take them out at step 0 or when a link cannot
+    replay it), so the address bar is a link to this state."""
+    wanted = trained_state(subject) or {}
+    for key in (sharing.STEP, sharing.LIVE):
+        now = st.query_params.get(key)
+        if key in wanted and now != wanted[key]:
+            st.query_params[key] = wanted[key]
+        elif key not in wanted and now is not None:
+            del st.query_params[key]
+
+
+def link_params(subject):
+    """This page's parameters now: its widgets' (as Streamlit keeps them in the URL) and the trained state."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params if key not in (sharing.STEP, sharing.LIVE)}
+    params = {key: texts[0] if len(texts) == 1 else texts for key, texts in params.items()}
+    return {**params, **(trained_state(subject) or {})}
+
+
+def page_url(params):
+    """The address of the page running now with ``params`` as its query."""
+    base = st.context.url.split("?", 1)[0] if st.context.url else ""
+    query = urllib.parse.urlencode(params, doseq=True, quote_via=urllib.parse.quote)
+    return f"{base}?{query}" if query else base
+
+
+def what_it_reproduces(subject, extra=None):
+    """A sentence on what the link gives whoever opens it."""
+    why_not = subject.unreplayable()
+    step = _step(subject)
+    if why_not:
+        said = f"These settings, at step 0: this run cannot be replayed because {why_not}."
+    elif step == 0:
+        said = "These settings, at step 0."
+    elif step > sharing.MAX_REPLAY_STEPS:
+        said = (f"These settings, at step 0: a link replays at most {sharing.MAX_REPLAY_STEPS:,} steps, this run "
+                f"took {step:,}.")  # fmt: skip
+    else:
+        seconds = step * SECONDS_PER_STEP * (len(subject.runs) if hasattr(subject, "runs") else 1)
+        said = (f"These settings and the trained weights: it replays the {step:,} steps (and any change of the "
+                f"learning rate or penalties between them) to the same weights, bit for bit"
+                f"{f', in about {seconds:.0f} s' if seconds >= 2 else ''}.")  # fmt: skip
+    return " ".join(filter(None, [said, extra]))
+
+
+def share_box(page, subject, extra=None):
+    """The Share box: the link (with a copy button), what it reproduces, the configuration as a file, and a
+    configuration file to open (in a new tab, where it is checked like a link: this tab keeps its run)."""
+    params = link_params(subject)
+    with st.popover("Share", icon=":material/share:", width="stretch"):
+        st.caption("A link to this page as it is now:")
+        st.code(page_url(params), language=None, wrap_lines=True)
+        st.caption(what_it_reproduces(subject, extra))
+        st.download_button(
+            "Configuration (.json)", lambda: sharing.config_file(page, params), f"weightviz-{page}.json",
+            mime="application/json", key=f"{state.SHARE_PREFIX}{page}_download", on_click="ignore",
+            help="The same settings and step as the link, as a file to keep",
+        )  # fmt: skip
+        upload = st.file_uploader("Open a configuration (.json)", type=["json"], key=f"{state.SHARE_PREFIX}{page}_file")
+        if upload is not None:
+            _offer(page, upload)
+
+
+def _offer(page, upload):
+    """A configuration file: a button that opens it in a new tab, or why it cannot be opened."""
+    try:
+        their_page, params = sharing.read_config_file(upload.getvalue())
+    except sharing.LinkError as e:
+        st.error(plain(f"{upload.name} cannot be opened: {e}."))
+        return
+    if their_page != page:
+        st.error(plain(f"{upload.name} is a configuration of the {their_page[:40]} page; open it there."))
+        return
+    st.link_button("Open it in a new tab", page_url(params), icon=":material/open_in_new:")
+    st.caption("It opens like a link: values this page cannot take are named there, and this tab keeps its run.")
