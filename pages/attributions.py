@@ -3,9 +3,10 @@
 import streamlit as st
 
 from ui import attributions as explain
-from ui import nav
+from ui import nav, share
 
 nav.ensure_navigation("attributions")
+share.open_link("attributions")
 explain.restore_widgets()  # what another page made Streamlit forget
 
 st.title("Feature attributions")
@@ -15,7 +16,7 @@ st.write(
     "rows. They add up to the output minus the average output. In a linear model each is the weight times how "
     "far the feature is from its average; in a network they depend on the other features too."
 )
-run = explain.chosen_run()
+run, replayed = explain.chosen_run()
 if run is not None:
     asked = explain.settings(run)
     result = explain.explanation(run, asked)
@@ -23,3 +24,4 @@ if run is not None:
         explain.summary(run, result)
         explain.charts(run, result)
 explain.remember_widgets()
+share.finish("attributions", explain.shared(run), [replayed])

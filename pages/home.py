@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from ui import actions, nav, state
+from ui import actions, nav, share, state
 from ui import home as home_run
 from weightviz import figures, grids, least_squares
 from weightviz.formatting import compact, number
 
 KEYS = state.HOME_KEYS
 nav.ensure_navigation("")
+share.open_link("home")
 
 st.title("weightviz: watch weights learn")
 st.write(
@@ -26,8 +27,10 @@ W_RANGE, B_RANGE = (-1.0, 4.0), (-3.0, 4.0)
 
 left, right = st.columns(2)
 with left:
-    w = st.slider("w (weight: price per 1000 sq ft, in $100k)", *W_RANGE, value=0.5, step=0.05, key=KEYS.w)
-    b = st.slider("b (bias: price at zero area, in $100k)", *B_RANGE, value=2.0, step=0.05, key=KEYS.b)
+    w = st.slider(
+        "w (weight: price per 1000 sq ft, in $100k)", *W_RANGE, value=0.5, step=0.05, key=KEYS.w, bind=state.URL
+    )
+    b = st.slider("b (bias: price at zero area, in $100k)", *B_RANGE, 2.0, 0.05, key=KEYS.b, bind=state.URL)
 with right:
     st.markdown("**Gradient descent** from your (w, b), one full-batch step at a time:")
     lr = st.select_slider(
@@ -35,6 +38,7 @@ with right:
         home_run.LEARNING_RATES,
         value=0.05,
         key=KEYS.lr,
+        bind=state.URL,
         help="Above about 0.17 the steps overshoot further each time and diverge.",
     )
     buttons = st.columns(3)
@@ -49,6 +53,8 @@ with right:
     buttons[1].button("1 step", on_click=home_run.steps, args=(1, lr), key=KEYS.step1, width="stretch")
     buttons[2].button("10 steps", on_click=home_run.steps, args=(10, lr), key=KEYS.step10, width="stretch")
 
+descent = home_run.Descent(home_run.trainer(), w, b, lr)
+replayed = share.replay_link("home", descent)
 loss = float(least_squares.mse_surface(x, y, [w], [b])[0, 0])
 grad = least_squares.mse_gradient(x, y, w, b)
 t = home_run.trainer()
@@ -76,3 +82,4 @@ if path is not None and len(path) > 1:
 
 st.subheader("Go further")
 home_run.go_further()
+share.finish("home", descent, [replayed])

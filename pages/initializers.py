@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from ui import groups, nav, state
+from ui import groups, nav, share, state
 from ui import initializers as compare
 
 nav.ensure_navigation("initializers")
+share.open_link("initializers")
 
 st.title("Initializers side by side")
 st.write(
@@ -18,9 +19,11 @@ st.write(
 )
 
 with st.sidebar:
+    share_slot = st.container()
     base = compare.base_config()
 chosen = compare.chosen_inits()
 group, names = compare.current_group(base, chosen)
+replayed = share.replay_link("initializers", group, share.config_only(base))
 playing, per_frame = groups.step_buttons(state.INIT_GROUP, state.INIT_KEYS)
 groups.live_view(group, playing, per_frame, lambda: compare.comparison(group, names, playing))
 st.caption(
@@ -29,3 +32,4 @@ st.caption(
     "layer, the first layers barely learn. The heatmaps show every layer's distribution (a row each): a "
     "thin line at 0 has vanished, bright ends at ±1 have saturated."
 )
+share.finish("initializers", group, [replayed], share_slot)

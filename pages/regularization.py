@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from ui import groups, nav, state
+from ui import groups, nav, share, state
 from ui import regularization as compare
 
 nav.ensure_navigation("regularization")
+share.open_link("regularization")
 compare.restore_widgets()  # what a closed tab, a hidden run or another page made Streamlit forget
 
 st.title("Regularization side by side")
@@ -18,16 +19,21 @@ st.write(
 )
 
 with st.sidebar:
+    share_slot = st.container()
     base = compare.shared_config()
 network = bool(base.hidden_sizes)
+replayed = None
 side, sweep = st.tabs(["Side by side", "λ sweep (the linear model)"], key=state.REG_KEYS.view, on_change="rerun")
 if side.open is not False:
     with side:
         settings = compare.run_settings(network)
         group, labels = compare.current_group(base, settings)
+        replayed = share.replay_link("regularization", group, share.config_only(base))
         playing, per_frame = groups.step_buttons(state.REG_GROUP, state.REG_KEYS)
         groups.live_view(group, playing, per_frame, lambda: compare.side_by_side(labels, list(group), playing))
 if sweep.open is not False:
     with sweep:
         compare.lambda_sweep(compare.dataset_for(base))
 compare.remember_widgets()
+if (shown := compare.kept_group()) is not None:
+    share.finish("regularization", shown, [replayed], share_slot)

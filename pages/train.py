@@ -24,7 +24,7 @@ with st.sidebar:
         "Steps per frame when playing", [1, 2, 5, 10, 20, 50], value=5, key=KEYS.w_steps_per_frame
     )
 run = actions.current_run(wanted)
-replayed = share.replay_link("train", run, actions.config_only(wanted))
+replayed = share.replay_link("train", run, share.config_only(wanted))
 ds, trainer = run.dataset, run.trainer
 with st.sidebar.expander("Save and load"):
     files.file_controls(run)
@@ -67,6 +67,4 @@ live_view()
 st.subheader(f"Layer {layer + 1} in detail")
 detail_view()
 st.caption(f"{ds.description} Model: {trainer.model}.")
-share.close_link("train", run, [replayed])
-with share_slot:
-    share.share_box("train", run)
+share.finish("train", run, [replayed], share_slot)

@@ -1127,8 +1127,7 @@ def open_link(path, params, timeout=60):
     """A new session opening ``path`` with the URL parameters ``params``."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.query_params.update(params)
-    at.run()
-    at.switch_page(path).run()
+    at.switch_page(path).run()  # (a first run of the default page would take the link as its own)
     assert not at.exception, at.exception
     return at
 
@@ -1176,3 +1175,66 @@ def test_a_link_past_the_replay_cap_opens_at_step_0_and_says_why():
     at = open_link(TRAIN, {"w_lr": "0.1", "step": "25000"})
     (warning,) = link_warnings(at)
     assert "25,000 is more than the 20,000 steps a link replays" in warning and step_metric(at) == "0"
+
+
+def at_stated_default(w):
+    """Whether widget ``w`` shows the default its call states (what a link leaves out of the URL)."""
+    default, options = w.proto.default, list(getattr(w.proto, "options", []))
+    if w.type in ("selectbox", "radio"):
+        return options[default] == w.format_func(w.value)
+    if w.type == "select_slider":
+        return [options.index(w.format_func(w.value))] == [int(d) for d in default]
+    if w.type == "multiselect":
+        return list(w.indices) == list(default)
+    if w.type == "slider":
+        return [w.value] == list(default)
+    return w.value == default  # text, number, checkbox
+
+
+@pytest.mark.parametrize("path", ["pages/home.py", TRAIN, INITS, REG, ATTR])
+def test_a_fresh_visit_shows_every_control_at_its_stated_default(path):
+    """A link leaves out every value equal to the widget's stated default, so whoever opens it must see the
+    stated default where the sender saw it: a fresh visit seeds exactly those values."""
+    at = open_link(path, {})
+    if path == ATTR:
+        at.button(key="a_train").click().run()
+    kinds = ("selectbox", "radio", "select_slider", "multiselect", "slider", "text_input", "number_input", "checkbox")
+    widgets = [w for kind in kinds for w in at.get(kind) if w.key]
+    assert len(widgets) >= 3 and not at.exception
+    assert [w.key for w in widgets if not at_stated_default(w)] == []
+
+
+LINKS = {
+    "pages/home.py": {"home_w": "1.5", "home_b": "-0.5", "home_lr": "0.1", "step": "7"},
+    INITS: {"i_dataset": "moons", "i_depth": "4", "i_width": "32", "i_activation": "relu", "i_clip": "true",
+           "i_inits": ["normal", "orthogonal", "zeros"], "i_opt_normal_std": "0.5", "i_lr": "0.1",
+           "step": "20"},
+    REG: {"rp_preset": "custom", "rp_runs": "2", "r1_l1": "0.01", "r2_optimizer": "adamw", "r2_decay": "0.3",
+          "r_dataset": "polynomial 15", "r_lr": "0.03", "step": "30", "live": "10-lr-0.3~20-B.l2-0.1"},
+    ATTR: {"a_dataset": "wine", "a_kind": "linear", "a_method": "kernel", "a_samples": "512", "a_rows": "20",
+           "a_background": "30", "a_output": "class_1", "a_probability": "true", "step": "40"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", list(LINKS))
+def test_every_page_takes_a_links_controls_and_step(path):
+    at = open_link(path, LINKS[path])
+    assert not link_warnings(at), link_warnings(at)
+    kinds = ("selectbox", "radio", "select_slider", "multiselect", "slider", "text_input", "number_input", "checkbox")
+    shown_as = {w.key: w.format_func(w.value) if hasattr(w, "format_func") and not isinstance(w.value, list)
+                else w.value for kind in kinds for w in at.get(kind) if w.key}  # fmt: skip
+    for key, text in LINKS[path].items():
+        if key not in ("step", "live"):  # (the URL holds what a selection shows, e.g. "polynomial 15")
+            value = shown_as[key]
+            expected = (
+                text if isinstance(text, list) else type(value)(text == "true" if isinstance(value, bool) else text)
+            )
+            assert value == expected, (key, value, text)
+    step = int(LINKS[path]["step"])
+    if path == "pages/home.py":
+        assert at.session_state[state.HOME_TRAINER.key].step_count == step
+    elif path == ATTR:
+        assert at.session_state[state.ATTR_RUN.key].trainer.step_count == step
+    else:
+        group = at.session_state[(state.INIT_GROUP if path == INITS else state.REG_GROUP).key][0]
+        assert group.step_counts == [step] * len(group)

@@ -32,14 +32,6 @@ def current_run(config=None):
     return run
 
 
-def config_only(config):
-    """Why a link to this configuration cannot carry the trained state (an uploaded table does not travel),
-    or None."""
-    if config.dataset == experiment.CSV:
-        return "an uploaded table does not travel with a link (its receiver uploads the same file)"
-    return None
-
-
 def train_steps(n_steps):
     """Button callback: ``n_steps`` on the Train run (it stops by itself at a divergence)."""
     run = state.TRAIN_RUN.get()

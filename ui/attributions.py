@@ -11,11 +11,12 @@ import streamlit as st
 
 from weightviz import datasets, experiment, figures, shapley
 
-from . import controls, state
+from . import controls, share, state
 from .runs import Run
 from .text import plain
 
 KEYS, CHART = state.ATTR_KEYS, state.ATTR_CHART_PREFIX
+PAGE = "attributions"
 TRAIN_SOURCE, OWN_SOURCE = "the Train page's model", "a model trained here"
 TRAIN_STEPS = 1000  # what "Train a model here" runs
 NETWORK = (16, 16)
@@ -26,11 +27,16 @@ COALITIONS = [256, 512, 1024, 2048, 4096]
 
 
 # -- the model ------------------------------------------------------------------------------------------
-def train_here():
-    """Button callback: a model on the chosen dataset, trained for TRAIN_STEPS, kept for this page."""
+def own_config():
+    """The configuration of a model trained here: the chosen dataset and kind."""
     name = st.session_state.get(KEYS.dataset, "diabetes")
     hidden = NETWORK if st.session_state.get(KEYS.kind, "network") == "network" else ()
-    run = Run(experiment.Config(dataset=name, hidden_sizes=hidden, lr=0.01, batch_size=32))
+    return experiment.Config(dataset=name, hidden_sizes=hidden, lr=0.01, batch_size=32)
+
+
+def train_here():
+    """Button callback: a model on the chosen dataset, trained for TRAIN_STEPS, kept for this page."""
+    run = Run(own_config())
     run.train(TRAIN_STEPS)
     state.ATTR_RUN.set(run)
     st.session_state[KEYS.source] = OWN_SOURCE
@@ -42,26 +48,42 @@ def trainer_controls():
     if st.session_state.get(KEYS.dataset) not in names:
         st.session_state[KEYS.dataset] = "diabetes"
     cols = st.columns([2, 2, 2], vertical_alignment="bottom")
-    cols[0].selectbox("Dataset", names, key=KEYS.dataset, format_func=lambda n: n.replace("_", " "))
+    cols[0].selectbox(
+        "Dataset", names, names.index("diabetes"), key=KEYS.dataset, format_func=lambda n: n.replace("_", " "),
+        bind=state.URL,
+    )  # fmt: skip
     controls.keep_valid(KEYS.kind, ["linear", "network"], "network")
-    cols[1].radio("Model", ["linear", "network"], key=KEYS.kind, horizontal=True)
+    cols[1].radio("Model", ["linear", "network"], 1, key=KEYS.kind, horizontal=True, bind=state.URL)
     cols[2].button(f"Train {TRAIN_STEPS:,} steps", key=KEYS.train, on_click=train_here, width="stretch")
 
 
 def chosen_run():
-    """The run to explain: the Train page's, or one trained here (the page asks when both exist); None
-    before either exists."""
+    """(The run to explain: the Train page's, or one trained here (the page asks when both exist), None before
+    either exists; what a link's replay said.) A link to a model trained here trains it the same steps."""
+    with st.expander("Train a model here", expanded=state.ATTR_RUN.get() is None):
+        trainer_controls()
+    replayed = None
+    if share.link_has_step(PAGE):  # the sender's model was trained here: so is the receiver's
+        state.ATTR_RUN.set(Run(own_config()))
+        st.session_state[KEYS.source] = OWN_SOURCE
+        replayed = share.replay_link(PAGE, state.ATTR_RUN.get())
     sources = {TRAIN_SOURCE: state.TRAIN_RUN.get(), OWN_SOURCE: state.ATTR_RUN.get()}
     available = [name for name, run in sources.items() if run is not None]
-    with st.expander("Train a model here" if available else "Train a model to explain", expanded=not available):
-        trainer_controls()
     if not available:
         st.info("Train a model on the Train page, or here with one click, and its attributions appear.")
-        return None
+        return None, replayed
     if st.session_state.get(KEYS.source) not in available:
         st.session_state[KEYS.source] = available[0]
     source = st.radio("Explain", available, key=KEYS.source, horizontal=True) if len(available) > 1 else available[0]
-    return sources[source]
+    return sources[source], replayed
+
+
+def shared(run):
+    """What a link to this page carries: the model trained here (its steps replay), or, for the Train page's
+    model, the settings only."""
+    if run is not None and run is state.ATTR_RUN.get():
+        return run
+    return share.ConfigOnly("a link to this page carries a model trained here; share the Train page's model from there")
 
 
 # -- what is explained ------------------------------------------------------------------------------------
@@ -74,25 +96,31 @@ def settings(run):
     if ds.task == "multiclass":
         classes = list(range(len(ds.class_names)))
         controls.keep_valid(KEYS.output, classes, 0)
-        output = next(slots).selectbox("Class", classes, key=KEYS.output, format_func=lambda c: ds.class_names[c])
+        output = next(slots).selectbox(
+            "Class", classes, key=KEYS.output, format_func=lambda c: ds.class_names[c], bind=state.URL
+        )
     if ds.task != "regression":
-        probability = next(slots).checkbox("As a probability", key=KEYS.probability, help="Otherwise the logit")
+        probability = next(slots).checkbox(
+            "As a probability", key=KEYS.probability, help="Otherwise the logit", bind=state.URL
+        )
     d = ds.n_features
     if d <= shapley.MAX_EXACT_FEATURES:
         controls.keep_valid(KEYS.method, METHODS, "auto")
-        method = next(slots).selectbox("Method", METHODS, key=KEYS.method, help="auto: exact up to 12 features")
+        method = next(slots).selectbox(
+            "Method", METHODS, key=KEYS.method, help="auto: exact up to 12 features", bind=state.URL
+        )
     else:  # (no widget: the choice made for a smaller model stays for the next one)
         method = "kernel"
         next(slots).caption(f"Kernel SHAP: {d} features are too many for exact values")
     samples = 2048
     if method == "kernel" or (method == "auto" and d > shapley.EXACT_UP_TO):
         controls.keep_valid(KEYS.samples, COALITIONS, 2048)
-        samples = next(slots).select_slider("Coalitions", COALITIONS, key=KEYS.samples)
+        samples = next(slots).select_slider("Coalitions", COALITIONS, 2048, key=KEYS.samples, bind=state.URL)
     left, right = st.columns(2)
     controls.keep_valid(KEYS.rows, range(ROWS[0], ROWS[1] + 1), 50)
     controls.keep_valid(KEYS.background, range(ROWS[0], ROWS[1] + 1), 50)
-    n_rows = left.slider("Rows to explain (test set)", *ROWS, key=KEYS.rows)
-    n_background = right.slider("Background rows (training set)", *ROWS, key=KEYS.background)
+    n_rows = left.slider("Rows to explain (test set)", *ROWS, 50, key=KEYS.rows, bind=state.URL)
+    n_background = right.slider("Background rows (training set)", *ROWS, 50, key=KEYS.background, bind=state.URL)
     return {"n_rows": n_rows, "n_background": n_background, "output": output, "probability": probability,
             "method": method, "n_samples": samples}  # fmt: skip
 
@@ -170,7 +198,7 @@ def charts(run, result):
     left, right = st.columns(2)
     with left:
         controls.keep_valid(KEYS.row, range(1, len(result.rows) + 1), 1)
-        row = st.number_input("Row", 1, len(result.rows), key=KEYS.row) - 1
+        row = st.number_input("Row", 1, len(result.rows), key=KEYS.row, bind=state.URL) - 1
         st.plotly_chart(figures.waterfall(phi[row], result.base, result.values[row], names), key=f"{CHART}waterfall")
     with right:
         order = [int(j) for j in np.argsort(-np.abs(phi).mean(axis=0))]

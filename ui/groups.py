@@ -7,7 +7,7 @@ import streamlit as st
 
 from weightviz import experiment
 
-from . import state
+from . import share, state
 from .actions import FRAME_SECONDS
 from .runs import RunGroup
 from .text import plain
@@ -86,6 +86,7 @@ def live_view(group, playing, per_frame, draw):
     def frame():
         if playing:
             group.train(per_frame)
+            share.write_step(group)  # the address bar stays a link to what is shown
         draw()
 
     frame()

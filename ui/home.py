@@ -28,7 +28,8 @@ def start(w, b, lr):
     model = MLP([1, 1], task="regression", init="zeros")
     model.weights[0][0, 0], model.biases[0][0] = w, b
     X = home["x"][:, None]
-    state.HOME_TRAINER.set(Trainer(model, X, home["y"], optimizer="sgd", lr=lr, batch_size=len(X)))
+    t = state.HOME_TRAINER.set(Trainer(model, X, home["y"], optimizer="sgd", lr=lr, batch_size=len(X)))
+    t.start_point, t.rates = (w, b), {lr}  # what a link needs to know (Descent)
 
 
 def steps(n_steps, lr):
@@ -39,7 +40,41 @@ def steps(n_steps, lr):
     if t.diverged is not None and lr != t.lr:
         t.recover(lr)  # back to the last healthy (w, b), at the new rate
     t.lr = lr
+    t.rates.add(lr)
     t.run(n_steps)
+
+
+class Descent:
+    """The Home page's descent as a link sees it (``ui.share``): a link carries its steps when it started
+    from the (w, b) the sliders show and took every step at the learning rate they show."""
+
+    def __init__(self, t, w, b, lr):
+        self.trainer, self.now = t, (w, b, lr)
+
+    def unreplayable(self):
+        t, (w, b, lr) = self.trainer, self.now
+        if t is None:
+            return None
+        if t.start_point != (w, b):
+            return "the descent started from another (w, b) than the sliders show"
+        if t.rates != {lr}:
+            return "its learning rate changed between steps"
+        return t.unreplayable
+
+    def live_changes(self):
+        return []
+
+    def replay(self, step, changes, progress=None):
+        """Restart from the sliders and take ``step`` steps at their rate (``changes`` is empty here)."""
+        w, b, lr = self.now
+        start(w, b, lr)
+        self.trainer = state.HOME_TRAINER.get()
+        self.trainer.run(step)
+        return self.trainer.step_count
+
+    @property
+    def step_counts(self):
+        return [0 if self.trainer is None else self.trainer.step_count]
 
 
 def trainer():

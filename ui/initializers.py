@@ -24,13 +24,16 @@ OPTION_LABELS = {"std": "σ", "limit": "limit a", "value": "value", "gain": "gai
 
 def network_controls(config):
     """Depth, width, activation, batch norm and gradient clipping: Config fields."""
-    depth = st.slider("Hidden layers", 1, MAX_DEPTH, len(config.hidden_sizes), key=KEYS.depth)
-    width = st.select_slider("Units per layer", WIDTHS, config.hidden_sizes[0], key=KEYS.width)
-    activation = st.selectbox("Activation", list(activations.ACTIVATIONS), key=RUN_KEYS.activation, index=4)
+    depth = st.slider("Hidden layers", 1, MAX_DEPTH, len(config.hidden_sizes), key=KEYS.depth, bind=state.URL)
+    width = st.select_slider("Units per layer", WIDTHS, config.hidden_sizes[0], key=KEYS.width, bind=state.URL)
+    names = list(activations.ACTIVATIONS)
+    activation = st.selectbox(
+        "Activation", names, names.index(config.activation), key=RUN_KEYS.activation, bind=state.URL
+    )
     st.plotly_chart(figures.activation_shape(activation), key=f"{CHART}activation")  # (loads Plotly.js too)
     st.caption("Shaded: where a unit passes (almost) no gradient back.")
-    batch_norm = st.checkbox("Batch norm (a remedy)", key=RUN_KEYS.batch_norm)
-    clip = st.checkbox("Clip the gradient's norm to 1 (a remedy)", key=KEYS.clip)
+    batch_norm = st.checkbox("Batch norm (a remedy)", key=RUN_KEYS.batch_norm, bind=state.URL)
+    clip = st.checkbox("Clip the gradient's norm to 1 (a remedy)", key=KEYS.clip, bind=state.URL)
     return {
         "hidden_sizes": (width,) * depth,
         "activation": activation,
@@ -42,11 +45,11 @@ def network_controls(config):
 def base_config():
     """The sidebar: data, network and training, shared by every run."""
     st.subheader("Data")
-    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS)
+    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS, DEFAULT)
     st.subheader("Network")
     network = network_controls(DEFAULT)
     st.subheader("Training")
-    training = controls.training_controls(DEFAULT, RUN_KEYS)
+    training = controls.training_controls(DEFAULT, RUN_KEYS, defaults=DEFAULT)
     return DEFAULT.replace(dataset=dataset, noise=noise, csv_id=csv_id, **network, **training)
 
 
@@ -54,7 +57,7 @@ def chosen_inits():
     """Two to four initializers with their options: [(name shown, init, options as pairs)]."""
     names = st.multiselect(
         "Initializers to compare (2 to 4)", list(initializers.INITIALIZERS), DEFAULT_INITS, key=KEYS.inits,
-        max_selections=4,
+        max_selections=4, bind=state.URL,
     )  # fmt: skip
     if len(names) < 2:
         st.info("Choose at least two initializers to compare; showing the first two of the defaults.")
@@ -65,7 +68,8 @@ def chosen_inits():
         opts = {}
         for option, default in initializers.options(name).items():
             label = f"{name}: {OPTION_LABELS.get(option, option)}"
-            opts[option] = col.number_input(label, value=float(default), key=f"{state.INIT_OPTION}{name}_{option}")
+            key = f"{state.INIT_OPTION}{name}_{option}"
+            opts[option] = col.number_input(label, value=float(default), key=key, bind=state.URL)
         shown = name + "".join(f" {OPTION_LABELS.get(k, k)}={v:g}" for k, v in opts.items())
         chosen.append((shown, name, tuple(opts.items())))
     return chosen

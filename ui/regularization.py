@@ -69,6 +69,8 @@ PRESETS = {
     "custom": None,
 }
 FIRST_PRESET = "none / L1 / L2 / elastic net"
+FIRST_RUNS = PRESETS[FIRST_PRESET][0]  # what a fresh visit shows: each run's widgets state it as their default
+DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7)
 
 
 def apply_preset():
@@ -102,6 +104,12 @@ def restore_widgets():
         apply_preset()
 
 
+def kept_group():
+    """The page's run group (also while the λ-sweep tab is open), or None before one was built."""
+    kept = state.REG_GROUP.get()
+    return None if kept is None else kept[0]
+
+
 def remember_widgets():
     """End of the page: keep the value of every widget that was drawn."""
     state.remember_widgets(state.REG_WIDGETS, widget_keys())
@@ -110,22 +118,27 @@ def remember_widgets():
 def shared_config():
     """The sidebar: data, model and training, shared by every run."""
     st.subheader("Data")
-    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS)
+    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS, DEFAULT)
     st.subheader("Model")
     controls.seed_widget(RUN_KEYS.kind, "linear")
-    kind = st.radio("Model", ["linear", "network"], key=RUN_KEYS.kind, horizontal=True)
+    kind = st.radio("Model", ["linear", "network"], key=RUN_KEYS.kind, horizontal=True, bind=state.URL)
     model = {"hidden_sizes": ()}
     if kind == "network":
         controls.seed_widget(RUN_KEYS.hidden, ", ".join(map(str, NETWORK)))
-        text = st.text_input("Hidden layer sizes", key=RUN_KEYS.hidden, help="Units per hidden layer, e.g. 64, 64")
+        text = st.text_input(
+            "Hidden layer sizes", ", ".join(map(str, NETWORK)), key=RUN_KEYS.hidden, bind=state.URL,
+            help="Units per hidden layer, e.g. 64, 64",
+        )  # fmt: skip
         try:
             model["hidden_sizes"] = experiment.parse_hidden_sizes(text)
         except ValueError as e:
             st.error(plain(str(e)))
             model["hidden_sizes"] = NETWORK
-        model["activation"] = st.selectbox("Activation", list(activations.ACTIVATIONS), key=RUN_KEYS.activation)
+        model["activation"] = st.selectbox(
+            "Activation", list(activations.ACTIVATIONS), key=RUN_KEYS.activation, bind=state.URL
+        )
     st.subheader("Training")
-    training = controls.training_controls(DEFAULT, RUN_KEYS, per_run=("optimizer", "l1", "l2"))
+    training = controls.training_controls(DEFAULT, RUN_KEYS, per_run=("optimizer", "l1", "l2"), defaults=DEFAULT)
     return DEFAULT.replace(dataset=dataset, noise=noise, csv_id=csv_id, **model, **training)
 
 
@@ -133,17 +146,17 @@ def run_settings(network):
     """The preset and, a column per run, each run's optimizer, L1, L2, AdamW decay and dropout. Returns the
     list of :class:`Setting`."""
     top = st.columns([3, 1], vertical_alignment="bottom")
-    top[0].selectbox("Preset", list(PRESETS), key=KEYS.preset, on_change=apply_preset)
-    n_runs = top[1].selectbox("Runs", [2, 3, 4], key=KEYS.runs)
+    top[0].selectbox("Preset", list(PRESETS), key=KEYS.preset, on_change=apply_preset, bind=state.URL)
+    n_runs = top[1].selectbox("Runs", [2, 3, 4], len(FIRST_RUNS) - 2, key=KEYS.runs, bind=state.URL)
     settings = []
-    for letter, keys, col in zip(LETTERS, SETTINGS, st.columns(n_runs), strict=False):
+    for letter, keys, col, first in zip(LETTERS, SETTINGS, st.columns(n_runs), FIRST_RUNS, strict=False):
         with col:
             st.markdown(f"**Run {letter}**")
-            optimizer = _select("Optimizer", OPTIMIZERS, keys.optimizer, "adam")
-            l1 = _slider("L1 λ", controls.PENALTIES, keys.l1)
-            l2 = _slider("L2 λ", controls.PENALTIES, keys.l2)
-            decay = _slider("AdamW decay", DECAYS, keys.decay, disabled=optimizer != "adamw")
-            dropout = _slider("Dropout", (0.0, 0.1, 0.2, 0.3, 0.5, 0.7), keys.dropout, disabled=not network)
+            optimizer = _select("Optimizer", OPTIMIZERS, keys.optimizer, first.optimizer)
+            l1 = _slider("L1 λ", controls.PENALTIES, keys.l1, first.l1)
+            l2 = _slider("L2 λ", controls.PENALTIES, keys.l2, first.l2)
+            decay = _slider("AdamW decay", DECAYS, keys.decay, first.decay, disabled=optimizer != "adamw")
+            dropout = _slider("Dropout", DROPOUTS, keys.dropout, first.dropout, disabled=not network)
             settings.append(Setting(l1, l2, optimizer, decay, dropout))
     pulls = {f"{letter}: {s.describe(network)}": (s.l1, s.l2) for letter, s in zip(LETTERS, settings, strict=False)}
     st.plotly_chart(figures.penalty_pull(pulls), key=f"{CHART}pull")  # (it also loads Plotly.js for the live charts)
@@ -157,14 +170,16 @@ def run_settings(network):
 
 
 def _select(label, options, key, default):
+    """A selectbox bound to the URL, showing ``default`` (the first preset's) when nothing set it."""
     controls.keep_valid(key, options, default)
-    return st.selectbox(label, options, key=key)
+    return st.selectbox(label, options, options.index(default), key=key, bind=state.URL)
 
 
-def _slider(label, options, key, disabled=False):
-    """A select slider over ``options``; a kept value the browser sent back as text goes to the nearest."""
-    controls.keep_valid(key, options, controls.nearest(options, _number(st.session_state.get(key))))
-    return st.select_slider(label, options, key=key, format_func=typed, disabled=disabled)
+def _slider(label, options, key, default, disabled=False):
+    """A select slider over ``options`` bound to the URL, showing ``default`` (the first preset's) when nothing
+    set it; a kept value the browser sent back as text goes to the nearest."""
+    controls.keep_valid(key, options, controls.nearest(options, _number(st.session_state.get(key, default))))
+    return st.select_slider(label, options, default, typed, key=key, disabled=disabled, bind=state.URL)
 
 
 def _number(value):

@@ -15,6 +15,7 @@ import urllib.parse
 import streamlit as st
 
 from weightviz import sharing
+from weightviz.experiment import CSV
 from weightviz.formatting import typed
 
 from . import state
@@ -24,16 +25,45 @@ SECONDS_PER_STEP = 0.0005  # a playground step, for the replay time a link annou
 
 
 def open_link(page):
-    """Top of a page, before any widget: the first time this session shows ``page``, keep the parameters it
-    was opened with ({key: [texts]}), to check them after the widgets took theirs."""
-    opened = state.LINK_OPENED.get() or {}
-    if page not in opened:
+    """Top of a page, before any widget: on the session's first page (a link opens a new session), keep the
+    parameters it was opened with ({key: [texts]}), to check them after the widgets took theirs. Later
+    pages of the session start from what the session holds, never from parameters another page wrote."""
+    opened = state.LINK_OPENED.get()
+    if opened is None:
         given = {key: st.query_params.get_all(key) for key in st.query_params}
-        state.LINK_OPENED.set({**opened, page: {"given": given, "checked": False}})
+        state.LINK_OPENED.set({page: {"given": given, "checked": False}})
 
 
 def _visit(page):
     return (state.LINK_OPENED.get() or {}).get(page, {"given": {}, "checked": True})
+
+
+def config_only(config):
+    """Why a link to ``config`` cannot carry the trained state (an uploaded table does not travel), or None."""
+    if config.dataset == CSV:
+        return "an uploaded table does not travel with a link (its receiver uploads the same file)"
+    return None
+
+
+class ConfigOnly:
+    """What a page shares when a link carries its settings only: ``why`` is said in the Share box."""
+
+    step_counts = (0,)
+
+    def __init__(self, why):
+        self.why = why
+
+    def unreplayable(self):
+        return self.why
+
+    def live_changes(self):
+        return []
+
+
+def link_has_step(page):
+    """Whether the link ``page`` was opened with carries a trained state not replayed yet."""
+    visit = _visit(page)
+    return sharing.STEP in visit["given"] and not visit.get("replayed")
 
 
 def replay_link(page, subject, config_only=None):
@@ -82,11 +112,21 @@ def close_link(page, subject, problems=()):
     write_step(subject)
 
 
+def finish(page, subject, problems=(), box=None):
+    """End of a page: :func:`close_link`, then the Share box in ``box`` (a container kept at the top of the
+    sidebar; the sidebar's end without one)."""
+    close_link(page, subject, problems)
+    with box if box is not None else st.sidebar:
+        share_box(page, subject)
+
+
 def _taken(key, texts):
     """Whether the widget ``key`` holds what the link gave it (texts as the URL spells them)."""
     if key in (sharing.STEP, sharing.LIVE, state.GOTO) or key not in st.session_state:
         return True  # the trained state is checked by replay_link; a key no widget of this page has is ignored
-    value = st.session_state[key]
+    if st.query_params.get_all(key) == texts:
+        return True  # Streamlit keeps a value its widget took as given, and drops or corrects any other
+    value = st.session_state[key]  # (dropped: was it the widget's default, which a link leaves out?)
     values = list(value) if isinstance(value, list | tuple) else [value]
     return len(values) == len(texts) and all(_same(t, v) for t, v in zip(texts, values, strict=True))
 
@@ -149,7 +189,8 @@ def what_it_reproduces(subject, extra=None):
     why_not = subject.unreplayable()
     step = _step(subject)
     if why_not:
-        said = f"These settings, at step 0: this run cannot be replayed because {why_not}."
+        said = f"These settings, at step 0: {why_not}." if isinstance(subject, ConfigOnly) else (
+            f"These settings, at step 0: this run cannot be replayed because {why_not}.")  # fmt: skip
     elif step == 0:
         said = "These settings, at step 0."
     elif step > sharing.MAX_REPLAY_STEPS:
