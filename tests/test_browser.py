@@ -585,8 +585,8 @@ def same_link(a, b):
     )
 
 
-def press_slider(pg, label, key, times=1):
-    handle = pg.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+def press_slider(pg, label, key, times=1, nth=0):
+    handle = pg.locator('[data-testid="stSlider"]').filter(has_text=label).nth(nth).get_by_role("slider")
     handle.focus()
     for _ in range(times):
         handle.press(key)
@@ -624,3 +624,46 @@ def test_a_train_link_opens_the_same_settings_step_and_loss_in_a_fresh_browser(b
         assert metric_values(pg) == sent_metrics and step_count(pg) == 110
         assert pg.locator('[data-testid="stAlert"]').filter(has_text="could not be used").count() == 0
         shot(pg, "share-opened")
+
+
+def page_values(pg):
+    """Every control's label and what it shows, sidebar and main area."""
+    return pg.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stSlider"], [data-testid="stSelectbox"],'
+           + '[data-testid="stTextInput"], [data-testid="stCheckbox"], [data-testid="stMultiSelect"]')].map(e => {
+             const thumb = e.querySelector('[data-testid="stSliderThumbValue"]');
+             const input = e.querySelector('input');
+             const chosen = e.querySelector('[data-baseweb="select"]')?.innerText || '';
+             const shown = thumb ? thumb.innerText : input?.type === 'checkbox' ? String(input.checked) : input?.value;
+             return e.innerText.split('\\n')[0] + '=' + shown + chosen;
+           })"""
+    )
+
+
+def test_a_regularization_link_and_a_page_switch_keep_controls_and_steps(browser, server):
+    """A side-by-side page's link (a preset, a per-run change between steps) opens the same in a new session;
+    leaving a page and coming back puts its settings back in the address bar."""
+    with window(browser, 1400, height=1000) as ctx:
+        pg = open_page(ctx, server, "regularization")
+        choose(pg, "Preset", "Adam + L2 vs AdamW")
+        click(pg, "×10")
+        press_slider(pg, "AdamW decay", "End", nth=1)  # run B's decay 0.1 → 1 at step 10: a live change of one run
+        click(pg, "×10")
+        pg.wait_for_function("() => location.search.includes('step=20')", timeout=10_000)
+        sent_url, sent = pg.url, page_values(pg)
+        caption = pg.locator(".st-key-rp_chart_where").inner_text()
+        assert "B.weight_decay-1.0" in urllib.parse.unquote(sent_url), sent_url
+        pg.get_by_role("link", name="Train").first.click()  # another page, and back
+        wait_until_idle(pg)
+        pg.get_by_role("link", name="Regularization").first.click()
+        wait_until_idle(pg)
+        pg.wait_for_function("() => location.search.includes('step=20')", timeout=10_000)
+        assert same_link(pg.url, sent_url), (pg.url, sent_url)
+    with window(browser, 1400, height=1000) as ctx:
+        pg = ctx.new_page()
+        pg.goto(sent_url)
+        wait_until_idle(pg)
+        assert no_exception(pg) and page_values(pg) == sent
+        assert pg.locator(".st-key-rp_chart_where").inner_text() == caption
+        assert pg.locator('[data-testid="stAlert"]').filter(has_text="could not be used").count() == 0
+        shot(pg, "share-regularization-opened")
