@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 from ui import runs, sections, state
-from weightviz import datasets, experiment, initializers, optimizers
+from weightviz import datasets, experiment, initializers, optimizers, sharing
 
 APP = str(ROOT / "app.py")
 TRAIN = "pages/train.py"
@@ -1238,3 +1238,39 @@ def test_every_page_takes_a_links_controls_and_step(path):
     else:
         group = at.session_state[(state.INIT_GROUP if path == INITS else state.REG_GROUP).key][0]
         assert group.step_counts == [step] * len(group)
+
+
+def upload_configuration(at, content, name="weightviz-train.json"):
+    at.file_uploader(key="share_train_file").set_value((name, content, "application/json")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_configuration_file_opens_in_a_new_tab_and_this_one_keeps_its_run():
+    at = open_train()
+    at.button(key="step10").click().run()
+    params = {"w_dataset": "spiral", "w_lr": "0.1", "step": "40"}
+    upload_configuration(at, sharing.config_file("train", params).encode())
+    (button,) = at.get("link_button")
+    assert button.proto.url.endswith("?w_dataset=spiral&w_lr=0.1&step=40") and not at.error
+    assert step_metric(at) == "10" and trainer_of(at).step_count == 10  # nothing here changed
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "cannot be opened: it is not JSON text"),
+        (b'{"weightviz": 1, "page": "train", "params": {"w_lr": {"nested": 1}}}', "a value must be text"),
+        (json.dumps({"weightviz": 1, "page": "train", "params": {"w_seed": "1" * 5000}}).encode(), "longer than 400"),
+        (b'{"page": "train"}', "not a weightviz configuration"),
+        (sharing.config_file("initializers", {"i_depth": "3"}).encode(), "a configuration of the initializers page"),
+    ],
+    ids=["binary", "nested", "huge value", "not ours", "other page"],
+)
+def test_a_configuration_file_that_cannot_be_opened_says_why_and_keeps_the_run(content, said):
+    at = open_train()
+    at.button(key="step10").click().run()
+    upload_configuration(at, content, name="<b>c</b>.json")
+    errors = shown(at.error)
+    assert any(said in e and "<b>c</b>.json" in e for e in errors), errors
+    assert not at.get("link_button") and trainer_of(at).step_count == 10

@@ -21,7 +21,7 @@ import json
 import math
 from dataclasses import dataclass
 
-MAX_REPLAY_STEPS = 20_000  # a link replays at most this many steps (~10 s for a playground net)
+MAX_REPLAY_STEPS = 20_000  # a link replays at most this many steps (1–2 s for the app's networks)
 MAX_CHANGES = 100  # live changes a link carries; a run with more is shared as its configuration only
 MAX_FILE_BYTES = 64_000  # a configuration file
 MAX_PARAMS = 200  # parameters in a link or a file
