@@ -667,3 +667,53 @@ def test_a_regularization_link_and_a_page_switch_keep_controls_and_steps(browser
         assert pg.locator(".st-key-rp_chart_where").inner_text() == caption
         assert pg.locator('[data-testid="stAlert"]').filter(has_text="could not be used").count() == 0
         shot(pg, "share-regularization-opened")
+
+
+def change_home(pg):
+    press_slider(pg, "w (weight", "ArrowRight", 4)  # 0.5 → 0.7
+    click(pg, "10 steps")
+    return "step=10", '[data-testid="stMetricValue"]'
+
+
+def change_initializers(pg):
+    press_slider(pg, "Hidden layers", "ArrowLeft", 4)  # 8 → 4
+    choose(pg, "Activation", "relu")
+    click(pg, "×10")
+    return "step=10", ".st-key-i_chart_where"
+
+
+def change_attributions(pg):
+    pg.locator('[data-testid="stSelectbox"]').filter(has_text="Dataset").first.locator("input").click()
+    pg.keyboard.type("wine")
+    pg.keyboard.press("Enter")  # (no chart yet to wait for: the model comes next)
+    pg.wait_for_timeout(400)
+    pg.wait_for_selector('[data-test-script-state="notRunning"]')
+    pg.get_by_role("button", name="Train 1,000 steps").click()
+    pg.wait_for_selector("text=/largest gap/", timeout=90_000)  # trained, then explained (Kernel SHAP)
+    wait_until_idle(pg, timeout=60_000)
+    return "step=1000", '[data-testid="stCaptionContainer"]'
+
+
+@pytest.mark.parametrize(("path", "change"), [("", change_home), ("initializers", change_initializers),
+                                              ("attributions", change_attributions)])  # fmt: skip
+def test_every_pages_link_opens_the_same_in_a_fresh_browser(browser, server, path, change):
+    """The other pages' round trip: change controls, train, take the address; a new session shows the same."""
+    with window(browser, 1024, height=1000) as ctx:
+        pg = ctx.new_page()
+        pg.goto(f"{server}/{path}")
+        wait_until_idle(pg) if path != "attributions" else pg.wait_for_selector("text=Train a model on the Train page")
+        step, watched = change(pg)
+        pg.wait_for_function(f"() => location.search.includes('{step}')", timeout=10_000)
+        sent_url, sent = pg.url, page_values(pg)
+        shown = pg.locator(watched).all_inner_texts()
+        pg.get_by_test_id("stPopoverButton").filter(has_text="Share").click()
+        pg.wait_for_timeout(500)
+        assert same_link(pg.locator('[data-testid="stPopoverBody"] code').inner_text(), sent_url)
+        shot(pg, f"share-box-{path or 'home'}-1024px")
+    with window(browser, 1024, height=1000) as ctx:
+        pg = ctx.new_page()
+        pg.goto(sent_url)
+        wait_until_idle(pg, timeout=90_000)  # (Attributions trains the model again and explains it)
+        assert no_exception(pg) and page_values(pg) == sent
+        assert pg.locator(watched).all_inner_texts() == shown
+        assert pg.locator('[data-testid="stAlert"]').filter(has_text="could not be used").count() == 0

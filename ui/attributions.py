@@ -60,7 +60,7 @@ def trainer_controls():
 def chosen_run():
     """(The run to explain: the Train page's, or one trained here (the page asks when both exist), None before
     either exists; what a link's replay said.) A link to a model trained here trains it the same steps."""
-    with st.expander("Train a model here", expanded=state.ATTR_RUN.get() is None):
+    with st.expander("Train a model here", expanded=state.ATTR_RUN.get() is None and not share.link_has_step(PAGE)):
         trainer_controls()
     replayed = None
     if share.link_has_step(PAGE):  # the sender's model was trained here: so is the receiver's

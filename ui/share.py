@@ -180,6 +180,8 @@ def link_params(subject):
 def page_url(params):
     """The address of the page running now with ``params`` as its query."""
     base = st.context.url.split("?", 1)[0] if st.context.url else ""
+    if base and urllib.parse.urlsplit(base).path == "":
+        base += "/"  # the Home page: http://host:8501/
     ordered = sorted(params.items(), key=lambda item: item[0] in (sharing.STEP, sharing.LIVE))  # settings first
     query = urllib.parse.urlencode(ordered, doseq=True, quote_via=urllib.parse.quote)
     return f"{base}?{query}" if query else base
