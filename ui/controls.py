@@ -201,16 +201,11 @@ def training_controls(config, keys=state.TRAIN_RUN_KEYS, per_run=(), defaults=DE
         "Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule, defaults.schedule
     )
     if fields["schedule"] != "constant":
-        seed_widget(keys.schedule_steps, str(config.schedule_steps))
-        text = st.text_input(
-            "Schedule length (steps)",
-            str(defaults.schedule_steps),
-            key=keys.schedule_steps,
-            bind=state.URL,
-            help="Cosine reaches 0 at this step; step and exponential decay act every tenth of it",
-        )
-        longest = experiment.MAX_SCHEDULE_STEPS
-        fields["schedule_steps"] = whole_number(text, 1, longest, "schedule length", config.schedule_steps)
+        fields["schedule_steps"] = _count_field(
+            "Schedule length (steps)", keys.schedule_steps, config.schedule_steps, defaults.schedule_steps,
+            (1, experiment.MAX_SCHEDULE_STEPS, "schedule length"),
+            "Cosine reaches 0 at this step; step and exponential decay act every tenth of it",
+        )  # fmt: skip
     seed_widget(keys.batch, nearest(BATCH_SIZES, config.batch_size))
     fields["batch_size"] = st.select_slider(
         "Batch size",
@@ -230,16 +225,19 @@ def training_controls(config, keys=state.TRAIN_RUN_KEYS, per_run=(), defaults=DE
         fields["l2"] = st.select_slider(
             "L2 penalty  (l2/2)·Σw²", PENALTIES, nearest(PENALTIES, defaults.l2), typed, key=keys.l2, bind=state.URL
         )
-    seed_widget(keys.seed, str(config.seed))
-    text = st.text_input(
-        "Seed",
-        str(defaults.seed),
-        key=keys.seed,
-        bind=state.URL,
-        help="The same seed gives the same data, weights and batches",
-    )
-    fields["seed"] = whole_number(text, 0, experiment.MAX_SEED, "seed", config.seed)
+    fields["seed"] = _count_field(
+        "Seed", keys.seed, config.seed, defaults.seed, (0, experiment.MAX_SEED, "seed"),
+        "The same seed gives the same data, weights and batches",
+    )  # fmt: skip
     return fields
+
+
+def _count_field(label, key, current, default, bounds, help_text):
+    """A whole number typed in a text field bound to the URL (``default`` when nothing set it), checked by
+    :func:`whole_number` against ``bounds`` = (lo, hi, what); ``current`` when it is not one."""
+    seed_widget(key, str(current))
+    text = st.text_input(label, str(default), key=key, bind=state.URL, help=help_text)
+    return whole_number(text, *bounds, current)
 
 
 def whole_number(text, lo, hi, what, fallback):
