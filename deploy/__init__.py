@@ -1,0 +1,1 @@
+"""Running the app for others: several replicas behind nginx (``deploy/replicas.py``)."""
