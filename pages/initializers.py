@@ -6,7 +6,7 @@ from ui import groups, nav, share, state
 from ui import initializers as compare
 
 nav.ensure_navigation("initializers")
-share.open_link("initializers")
+share.open_link("initializers", compare.LINK_CHECKS)
 
 st.title("Initializers side by side")
 st.write(

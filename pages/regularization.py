@@ -6,7 +6,7 @@ from ui import groups, nav, share, state
 from ui import regularization as compare
 
 nav.ensure_navigation("regularization")
-share.open_link("regularization")
+share.open_link("regularization", compare.LINK_CHECKS)
 compare.restore_widgets()  # what a closed tab, a hidden run or another page made Streamlit forget
 
 st.title("Regularization side by side")

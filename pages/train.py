@@ -7,7 +7,7 @@ from weightviz import experiment
 
 KEYS = state.TRAIN_KEYS
 nav.ensure_navigation("train")
-share.open_link("train")
+share.open_link("train", controls.text_checks(state.TRAIN_RUN_KEYS))
 
 st.title("Train a model step by step")
 st.write(

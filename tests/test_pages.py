@@ -893,11 +893,10 @@ def test_another_dataset_starts_at_its_own_default_noise():
     assert at.slider(key="w_noise").value == 0.1 and not at.exception  # circles' own default, not 0.9
 
 
-def test_regularization_custom_runs_keep_their_settings_and_read_values_kept_as_text():
+def test_regularization_runs_keep_their_settings_after_a_preset_and_read_values_kept_as_text():
     at = open_regularization()
-    set_widget(at, "rp_preset", "custom")
     assert [(r.config.l1, r.config.l2) for r in reg_group(at)[0]] == [(0, 0), (1.0, 0), (0, 0.1), (0.3, 0.3)]
-    set_widget(at, "rp_runs", 2)
+    set_widget(at, "rp_runs", 2)  # a preset is where settings start: after it, each control is yours
     group, names = reg_group(at)
     assert names == ["A", "B"] and len(group) == 2
     at.session_state["r2_l1"] = "0.03"  # a value the browser kept as text
@@ -1007,7 +1006,6 @@ def test_regularization_keeps_runs_and_settings_across_the_sweep_tab_another_pag
     at.switch_page(REG).run()  # another page and back: the same
     assert not at.exception and reg_group(at)[0] is group and group.step_counts == [10, 10]
     assert at.select_slider(key="r1_l1").value == 0.03
-    set_widget(at, "rp_preset", "custom")
     set_widget(at, "rp_runs", 4)
     set_widget(at, "r4_l2", 3.0)
     set_widget(at, "rp_runs", 2)
@@ -1045,7 +1043,6 @@ def test_regularization_sweep_solves_each_path_once_refuses_too_many_weights_and
 def test_regularization_charts_count_zeros_over_all_layers_and_shrink_by_each_runs_own_l2():
     at = open_regularization()
     set_widget(at, "rp_preset", "dropout on noisy moons")
-    set_widget(at, "rp_preset", "custom")
     set_widget(at, "r1_l1", 0.1)  # a network with L1: zeros in every layer
     at.button(key="rp_step100").click().run()
     run = reg_group(at)[0].runs[0]
@@ -1209,8 +1206,9 @@ LINKS = {
     INITS: {"i_dataset": "moons", "i_depth": "4", "i_width": "32", "i_activation": "relu", "i_clip": "true",
            "i_inits": ["normal", "orthogonal", "zeros"], "i_opt_normal_std": "0.5", "i_lr": "0.1",
            "step": "20"},
-    REG: {"rp_preset": "custom", "rp_runs": "2", "r1_l1": "0.01", "r2_optimizer": "adamw", "r2_decay": "0.3",
-          "r_dataset": "polynomial 15", "r_lr": "0.03", "step": "30", "live": "10-lr-0.3~20-B.l2-0.1"},
+    REG: {"rp_preset": "Adam + L2 vs AdamW", "rp_runs": "3", "r1_l1": "0.01", "r2_optimizer": "adamw",
+          "r2_decay": "0.3", "r_dataset": "polynomial 15", "r_lr": "0.03", "step": "30",
+          "live": "10-lr-0.3~20-B.l2-0.1"},
     ATTR: {"a_dataset": "wine", "a_kind": "linear", "a_method": "kernel", "a_samples": "512", "a_rows": "20",
            "a_background": "30", "a_output": "class_1", "a_probability": "true", "step": "40"},
 }  # fmt: skip
@@ -1261,7 +1259,7 @@ def test_a_configuration_file_opens_in_a_new_tab_and_this_one_keeps_its_run():
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00", "cannot be opened: it is not JSON text"),
         (b'{"weightviz": 1, "page": "train", "params": {"w_lr": {"nested": 1}}}', "a value must be text"),
-        (json.dumps({"weightviz": 1, "page": "train", "params": {"w_seed": "1" * 5000}}).encode(), "longer than 400"),
+        (json.dumps({"weightviz": 1, "page": "train", "params": {"w_seed": "1" * 5000}}).encode(), "longer than 4000"),
         (b'{"page": "train"}', "not a weightviz configuration"),
         (sharing.config_file("initializers", {"i_depth": "3"}).encode(), "a configuration of the initializers page"),
     ],
@@ -1274,3 +1272,67 @@ def test_a_configuration_file_that_cannot_be_opened_says_why_and_keeps_the_run(c
     errors = shown(at.error)
     assert any(said in e and "<b>c</b>.json" in e for e in errors), errors
     assert not at.get("link_button") and trainer_of(at).step_count == 10
+
+
+def share_caption(at):
+    return " ".join(c.value for c in at.caption if "These settings" in c.value)
+
+
+def test_a_field_the_run_cannot_use_makes_the_link_carry_the_settings_only():
+    """(A review: after "abc" in Hidden layer sizes, the link carried step 20 and the receiver replayed 8-8
+    instead of the 16 the sender kept.)"""
+    at = open_train()
+    at.button(key="step10").click().run()
+    assert at.query_params.get("step") in ("10", ["10"])
+    set_widget(at, "w_hidden", "abc")
+    assert "step" not in at.query_params and trainer_of(at).step_count == 10
+    assert "hidden layer sizes shown cannot be used" in share_caption(at)
+    set_widget(at, "w_hidden", "8, 8")
+    assert at.query_params.get("step") in ("10", ["10"]) and "bit for bit" in share_caption(at)
+
+
+def test_a_configuration_that_cannot_build_makes_the_link_carry_the_settings_only():
+    at = open_train()
+    set_widget(at, "w_batch", 1)
+    at.button(key="step10").click().run()
+    set_widget(at, "w_batch_norm", True)  # batch norm needs batches of 2: refused, the model kept
+    assert "could not be built" in share_caption(at) and "step" not in at.query_params
+
+
+def test_an_attributions_model_trained_with_other_settings_is_shared_as_settings_only():
+    at = open_link(ATTR, {})
+    at.button(key="a_train").click().run()
+    assert "bit for bit" in share_caption(at)
+    set_widget(at, "a_kind", "linear")  # the model shown is still the network
+    assert "trained with other settings" in share_caption(at)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        (INITS, {"i_opt_normal_std": "1e200"}, "i_opt_normal_std=1e200"),
+        (INITS, {"i_inits": ["uniform", "he_normal"], "i_opt_uniform_limit": "-1"}, "i_opt_uniform_limit=-1"),
+        (TRAIN, {"w_seed": "-1", "w_hidden": "**bold**", "w_schedule": "cosine", "w_schedule_steps": "0"}, "w_seed=-1"),
+        (REG, {"r_hidden": "0, 0", "r_kind": "network", "r_seed": "99999999999999999999999"}, "r_hidden=0, 0"),
+    ],
+    ids=["overflowing sigma", "negative limit", "text fields", "regularization text"],
+)
+def test_a_links_unusable_values_are_named_and_leave_the_address(path, params, named):
+    at = open_link(path, params)
+    (warning,) = link_warnings(at)
+    assert named in warning and not at.exception
+    refused = [key for key in params if key in warning]
+    assert all(key not in at.query_params for key in refused if key.endswith(("seed", "hidden", "steps")))
+
+
+def test_a_links_values_are_shown_as_text_not_markdown():
+    at = open_link(TRAIN, {"w_dataset": "x\n\n# BIG\n\n[click](http://evil.example)"})
+    (element,) = [w for w in at.warning if "link" in w.value]
+    assert "\\[click\\]" in element.value and "\\# BIG" in element.value and "\n" not in element.value
+    assert "# BIG [click](http://evil.example)" in shown([element])[0]  # the text itself, on one line
+
+
+def test_a_link_whose_replay_would_take_too_long_opens_at_step_0():
+    at = open_link(TRAIN, {"w_dataset": "digits", "w_hidden": "512, 512", "step": "20000"})
+    (warning,) = link_warnings(at)
+    assert "would take about" in warning and "at most 10 s" in warning and step_metric(at) == "0"

@@ -82,6 +82,9 @@ def shared(run):
     """What a link to this page carries: the model trained here (its steps replay), or, for the Train page's
     model, the settings only."""
     if run is not None and run is state.ATTR_RUN.get():
+        if run.config != own_config():
+            return share.ConfigOnly("the model here was trained with other settings than those shown: train it "
+                                    "again to share it")  # fmt: skip
         return run
     return share.ConfigOnly("a link to this page carries a model trained here; share the Train page's model from there")
 

@@ -167,11 +167,7 @@ def model_controls(config, keys=state.TRAIN_RUN_KEYS, defaults=DEFAULTS):
             bind=state.URL,
             help="Units per hidden layer, e.g. 16, 8",
         )
-        try:
-            fields["hidden_sizes"] = experiment.parse_hidden_sizes(text)
-        except ValueError as e:
-            st.error(plain(str(e)))
-            fields["hidden_sizes"] = config.hidden_sizes or (8, 8)
+        fields["hidden_sizes"] = hidden_sizes(text, config.hidden_sizes or (8, 8))
         fields["activation"] = _select(
             "Activation", list(activations.ACTIVATIONS), keys.activation, config.activation, defaults.activation
         )
@@ -247,7 +243,34 @@ def whole_number(text, lo, hi, what, fallback):
         return experiment.parse_count(text, lo, hi, what)
     except ValueError as e:
         st.error(plain(f"{e}; using {fallback:,}."))
+        _unusable(what)
         return fallback
+
+
+def hidden_sizes(text, fallback):
+    """The hidden layer sizes typed, or ``fallback`` with an error under the field saying why."""
+    try:
+        return experiment.parse_hidden_sizes(text)
+    except ValueError as e:
+        st.error(plain(str(e)))
+        _unusable("hidden layer sizes")
+        return fallback
+
+
+def _unusable(what):
+    """A field shows text the run does not use: a link to this page then carries no trained state (whoever
+    opens it would get the field's default, not the value the run kept). ``ui.share`` reads and clears it."""
+    state.UNUSABLE.set([*(state.UNUSABLE.get() or []), what])
+
+
+def text_checks(keys):
+    """{key: parser} for the text fields of a run's controls (``keys``): a link's value for one of them is
+    checked before its field is drawn (``share.open_link``)."""
+    return {
+        keys.hidden: experiment.parse_hidden_sizes,
+        keys.seed: lambda t: experiment.parse_count(t, 0, experiment.MAX_SEED, "seed"),
+        keys.schedule_steps: lambda t: experiment.parse_count(t, 1, experiment.MAX_SCHEDULE_STEPS, "schedule length"),
+    }
 
 
 def keep_valid(key, options, default):

@@ -12,6 +12,7 @@ from . import controls, groups, plots, state
 from .text import plain
 
 KEYS, RUN_KEYS = state.INIT_KEYS, state.INIT_RUN_KEYS
+LINK_CHECKS = controls.text_checks(RUN_KEYS)  # a link's text for a field is checked before it is drawn
 DEFAULT = experiment.Config(dataset="spiral", hidden_sizes=(64,) * 8, activation="tanh", lr=0.01, batch_size=64)
 DEFAULT_INITS = ["normal", "xavier_normal", "he_normal"]
 WIDTHS = [8, 16, 32, 64, 128, 256]
@@ -20,6 +21,8 @@ CHART = state.INIT_CHART_PREFIX
 STEPS = f"{CHART}where"  # the container of the caption that says where each run is
 TRACE_ROWS = 256  # rows of the training set every trace runs on (the same rows for every run)
 OPTION_LABELS = {"std": "σ", "limit": "limit a", "value": "value", "gain": "gain"}
+OPTION_RANGES = {"std": (0.0, 100.0), "limit": (0.0, 100.0), "gain": (0.0, 100.0), "value": (-100.0, 100.0)}  # (a σ
+# of 1e200 overflows σ²; 100 is far past where a network blows up, enough to show it)
 
 
 def network_controls(config):
@@ -69,7 +72,8 @@ def chosen_inits():
         for option, default in initializers.options(name).items():
             label = f"{name}: {OPTION_LABELS.get(option, option)}"
             key = f"{state.INIT_OPTION}{name}_{option}"
-            opts[option] = col.number_input(label, value=float(default), key=key, bind=state.URL)
+            lo, hi = OPTION_RANGES.get(option, (-10.0, 10.0))
+            opts[option] = col.number_input(label, lo, hi, float(default), key=key, bind=state.URL)
         shown = name + "".join(f" {OPTION_LABELS.get(k, k)}={v:g}" for k, v in opts.items())
         chosen.append((shown, name, tuple(opts.items())))
     return chosen

@@ -16,6 +16,7 @@ from . import controls, groups, plots, state
 from .text import plain
 
 KEYS, RUN_KEYS, SETTINGS = state.REG_KEYS, state.REG_RUN_KEYS, state.REG_SETTINGS
+LINK_CHECKS = controls.text_checks(RUN_KEYS)  # a link's text for a field is checked before it is drawn
 CHART = state.REG_CHART_PREFIX
 STEPS = f"{CHART}where"  # the container of the caption that says where each run is
 DEFAULT = experiment.Config(dataset="sparse_linear", hidden_sizes=(), lr=0.1, batch_size=32)
@@ -23,6 +24,7 @@ NETWORK = (32, 32)  # the hidden layers a network starts with here
 LETTERS = "ABCD"
 DECAYS = (0.0, 1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "rmsprop")
+SETTING_FIELDS = ("optimizer", "l1", "l2", "decay", "dropout")  # what each run sets (a Setting's fields)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Setting:
         return said or "no penalty"
 
 
-# preset: (runs, changes to the shared controls)
+# preset: (runs, the shared controls it sets). A preset is where the settings start: after it, each control is
+# yours, and a link holds what differs from the preset (each control states its preset's value as default).
 SPARSE_LINEAR = {RUN_KEYS.dataset: "sparse_linear", RUN_KEYS.noise: 1.0, RUN_KEYS.kind: "linear"}
 PRESETS = {
     "none / L1 / L2 / elastic net": (
@@ -66,24 +69,30 @@ PRESETS = {
         [Setting(), Setting(dropout=0.2), Setting(dropout=0.5)],
         {RUN_KEYS.dataset: "small_moons", RUN_KEYS.noise: 0.3, RUN_KEYS.kind: "network", RUN_KEYS.hidden: "64, 64"},
     ),
-    "custom": None,
 }
 FIRST_PRESET = "none / L1 / L2 / elastic net"
-FIRST_RUNS = PRESETS[FIRST_PRESET][0]  # what a fresh visit shows: each run's widgets state it as their default
 DROPOUTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7)
 
 
+def preset_values(name):
+    """Every control a preset sets, {key: value}: the run count, all four runs' settings (runs past its count
+    at no penalty), the data and the model."""
+    runs, shared = PRESETS[name]
+    values = {KEYS.runs: len(runs), RUN_KEYS.hidden: ", ".join(map(str, NETWORK)), **shared}
+    for i, keys in enumerate(SETTINGS):
+        setting = runs[i] if i < len(runs) else Setting()
+        values.update({getattr(keys, field): getattr(setting, field) for field in SETTING_FIELDS})
+    return values
+
+
+def stated(key):
+    """The default the control ``key`` states: the value the current preset gives it."""
+    return preset_values(st.session_state.get(KEYS.preset, FIRST_PRESET))[key]
+
+
 def apply_preset():
-    """Preset callback: write its runs' settings (and any shared control it names) into the widgets."""
-    preset = PRESETS[st.session_state[KEYS.preset]]
-    if preset is None:
-        return
-    runs, shared = preset
-    st.session_state[KEYS.runs] = len(runs)
-    for keys, setting in zip(SETTINGS, runs, strict=False):
-        for field in ("optimizer", "l1", "l2", "decay", "dropout"):
-            st.session_state[getattr(keys, field)] = getattr(setting, field)
-    st.session_state.update(shared)
+    """Preset callback: write its runs' settings and the shared controls it names into the widgets."""
+    st.session_state.update(preset_values(st.session_state[KEYS.preset]))
 
 
 def widget_keys():
@@ -91,7 +100,7 @@ def widget_keys():
     hidden by a smaller count, another page): the shared controls, the preset, the count and all four runs'
     settings. (Not the CSV uploader, whose file cannot be set back, nor widgets given a default value.)"""
     shared = [getattr(RUN_KEYS, name) for name in state.RUN_WIDGETS if name != "csv_file"]
-    runs = [getattr(keys, field) for keys in SETTINGS for field in ("optimizer", "l1", "l2", "decay", "dropout")]
+    runs = [getattr(keys, field) for keys in SETTINGS for field in SETTING_FIELDS]
     return [*shared, KEYS.preset, KEYS.runs, *runs]
 
 
@@ -99,8 +108,9 @@ def restore_widgets():
     """Top of the page, before any widget: the values Streamlit dropped (:func:`state.restore_widgets`); on
     the first visit, the first preset."""
     state.restore_widgets(state.REG_WIDGETS)
-    if KEYS.preset not in st.session_state:
-        st.session_state[KEYS.preset] = FIRST_PRESET
+    if KEYS.preset not in st.session_state:  # a first visit: the preset a link names, else the first
+        linked = st.query_params.get(KEYS.preset)
+        st.session_state[KEYS.preset] = linked if linked in PRESETS else FIRST_PRESET
         apply_preset()
 
 
@@ -118,22 +128,21 @@ def remember_widgets():
 def shared_config():
     """The sidebar: data, model and training, shared by every run."""
     st.subheader("Data")
-    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS, DEFAULT)
+    defaults = DEFAULT.replace(dataset=stated(RUN_KEYS.dataset))  # (its noise: the dataset's own, as the presets')
+    dataset, noise, csv_id = controls.data_controls(DEFAULT, RUN_KEYS, defaults)
     st.subheader("Model")
     controls.seed_widget(RUN_KEYS.kind, "linear")
-    kind = st.radio("Model", ["linear", "network"], key=RUN_KEYS.kind, horizontal=True, bind=state.URL)
+    kinds = ["linear", "network"]
+    kind = st.radio("Model", kinds, kinds.index(stated(RUN_KEYS.kind)), key=RUN_KEYS.kind, horizontal=True,
+                    bind=state.URL)  # fmt: skip
     model = {"hidden_sizes": ()}
     if kind == "network":
         controls.seed_widget(RUN_KEYS.hidden, ", ".join(map(str, NETWORK)))
         text = st.text_input(
-            "Hidden layer sizes", ", ".join(map(str, NETWORK)), key=RUN_KEYS.hidden, bind=state.URL,
+            "Hidden layer sizes", stated(RUN_KEYS.hidden), key=RUN_KEYS.hidden, bind=state.URL,
             help="Units per hidden layer, e.g. 64, 64",
         )  # fmt: skip
-        try:
-            model["hidden_sizes"] = experiment.parse_hidden_sizes(text)
-        except ValueError as e:
-            st.error(plain(str(e)))
-            model["hidden_sizes"] = NETWORK
+        model["hidden_sizes"] = controls.hidden_sizes(text, NETWORK)
         model["activation"] = st.selectbox(
             "Activation", list(activations.ACTIVATIONS), key=RUN_KEYS.activation, bind=state.URL
         )
@@ -147,16 +156,16 @@ def run_settings(network):
     list of :class:`Setting`."""
     top = st.columns([3, 1], vertical_alignment="bottom")
     top[0].selectbox("Preset", list(PRESETS), key=KEYS.preset, on_change=apply_preset, bind=state.URL)
-    n_runs = top[1].selectbox("Runs", [2, 3, 4], len(FIRST_RUNS) - 2, key=KEYS.runs, bind=state.URL)
+    n_runs = top[1].selectbox("Runs", [2, 3, 4], stated(KEYS.runs) - 2, key=KEYS.runs, bind=state.URL)
     settings = []
-    for letter, keys, col, first in zip(LETTERS, SETTINGS, st.columns(n_runs), FIRST_RUNS, strict=False):
+    for letter, keys, col in zip(LETTERS, SETTINGS, st.columns(n_runs), strict=False):
         with col:
             st.markdown(f"**Run {letter}**")
-            optimizer = _select("Optimizer", OPTIMIZERS, keys.optimizer, first.optimizer)
-            l1 = _slider("L1 λ", controls.PENALTIES, keys.l1, first.l1)
-            l2 = _slider("L2 λ", controls.PENALTIES, keys.l2, first.l2)
-            decay = _slider("AdamW decay", DECAYS, keys.decay, first.decay, disabled=optimizer != "adamw")
-            dropout = _slider("Dropout", DROPOUTS, keys.dropout, first.dropout, disabled=not network)
+            optimizer = _select("Optimizer", OPTIMIZERS, keys.optimizer, stated(keys.optimizer))
+            l1 = _slider("L1 λ", controls.PENALTIES, keys.l1, stated(keys.l1))
+            l2 = _slider("L2 λ", controls.PENALTIES, keys.l2, stated(keys.l2))
+            decay = _slider("AdamW decay", DECAYS, keys.decay, stated(keys.decay), disabled=optimizer != "adamw")
+            dropout = _slider("Dropout", DROPOUTS, keys.dropout, stated(keys.dropout), disabled=not network)
             settings.append(Setting(l1, l2, optimizer, decay, dropout))
     pulls = {f"{letter}: {s.describe(network)}": (s.l1, s.l2) for letter, s in zip(LETTERS, settings, strict=False)}
     st.plotly_chart(figures.penalty_pull(pulls), key=f"{CHART}pull")  # (it also loads Plotly.js for the live charts)
@@ -170,13 +179,13 @@ def run_settings(network):
 
 
 def _select(label, options, key, default):
-    """A selectbox bound to the URL, showing ``default`` (the first preset's) when nothing set it."""
+    """A selectbox bound to the URL, showing ``default`` (the preset's) when nothing set it."""
     controls.keep_valid(key, options, default)
     return st.selectbox(label, options, options.index(default), key=key, bind=state.URL)
 
 
 def _slider(label, options, key, default, disabled=False):
-    """A select slider over ``options`` bound to the URL, showing ``default`` (the first preset's) when nothing
+    """A select slider over ``options`` bound to the URL, showing ``default`` (the preset's) when nothing
     set it; a kept value the browser sent back as text goes to the nearest."""
     controls.keep_valid(key, options, controls.nearest(options, _number(st.session_state.get(key, default))))
     return st.select_slider(label, options, default, typed, key=key, disabled=disabled, bind=state.URL)

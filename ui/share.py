@@ -14,24 +14,36 @@ import urllib.parse
 
 import streamlit as st
 
-from weightviz import sharing
+from weightviz import limits, sharing
 from weightviz.experiment import CSV
 from weightviz.formatting import typed
 
 from . import state
 from .text import plain
 
-SECONDS_PER_STEP = 1e-4  # a replayed step, for the time a link announces (20 000 steps: 1.1 s moons, 1.7 s digits)
+STEP_SECONDS = 5e-5  # a small network's step, most of it Python (20 000 steps of the default run: 1.1 s)
+MAC_PER_SECOND = 5e9  # … plus its multiply-adds, ~3 × batch × parameters (digits 512-512: 20 000 steps in ~100 s)
 
 
-def open_link(page):
-    """Top of a page, before any widget: on the session's first page (a link opens a new session), keep the
-    parameters it was opened with ({key: [texts]}), to check them after the widgets took theirs. Later
-    pages of the session start from what the session holds, never from parameters another page wrote."""
+def open_link(page, checks=None):
+    """Top of a page, before any widget. On the session's first page (a link opens a new session), keep the
+    parameters it was opened with ({key: [texts]}), to check them after the widgets took theirs; a value
+    that ``checks`` ({key: parser raising ValueError}, for text fields, which take any text) refuses is
+    taken out of the URL before its field is drawn, so the field shows its default. Later pages of the
+    session start from what the session holds, never from parameters another page wrote."""
+    state.UNUSABLE.set([])
     opened = state.LINK_OPENED.get()
     if opened is None:
         given = {key: st.query_params.get_all(key) for key in st.query_params}
-        state.LINK_OPENED.set({page: {"given": given, "checked": False}})
+        refused = []
+        for key, parse in (checks or {}).items():
+            if key in given:
+                try:
+                    parse(given[key][-1])
+                except ValueError:
+                    refused.append(key)
+                    del st.query_params[key]
+        state.LINK_OPENED.set({page: {"given": given, "checked": False, "refused": refused}})
 
 
 def _visit(page):
@@ -86,10 +98,14 @@ def replay_link(page, subject, config_only=None):
         return f"The link's trained state was not used ({plain(str(e))}); the run starts at step 0."
     if step == 0:
         return None
+    seconds = replay_seconds(subject, step)
+    if seconds > limits.REPLAY_SECONDS:
+        return (f"The link's {step:,} steps were not replayed: they would take about {seconds:,.0f} s here (a link "
+                f"replays at most {limits.REPLAY_SECONDS} s of training); the run starts at step 0.")  # fmt: skip
     bar = st.progress(0.0, text=f"Replaying the link's {step:,} steps…")
     reached = subject.replay(step, changes, lambda done, total: bar.progress(min(1.0, done / total)))
     bar.empty()
-    reached = min(reached) if isinstance(reached, list) else reached
+    reached = max(reached) if isinstance(reached, list) else reached  # (a run may diverge early: so did the sender's)
     if reached < step:
         return f"The replay stopped at step {reached:,}: the run diverged there."
     return None
@@ -102,10 +118,12 @@ def close_link(page, subject, problems=()):
     visit = _visit(page)
     if not visit["checked"]:
         visit["checked"] = True
-        refused = [f"{key}={'/'.join(texts)}" for key, texts in visit["given"].items() if not _taken(key, texts)]
+        given = visit["given"]
+        refused = [f"{key}={'/'.join(texts)}" for key, texts in given.items()
+                   if key in visit.get("refused", ()) or not _taken(key, texts)]  # fmt: skip
         said = [p for p in problems if p]
         if refused:
-            names = ", ".join(f"`{r[:60].replace('`', '')}`" for r in refused[:8]) + (" …" if len(refused) > 8 else "")
+            names = ", ".join(plain(" ".join(r[:60].split())) for r in refused[:8]) + (" …" if len(refused) > 8 else "")
             said.insert(0, f"The link's {names} could not be used; the defaults are shown instead.")
         if said:
             st.warning(" ".join(said), icon=":material/link_off:")
@@ -142,10 +160,22 @@ def _same(text, value):
     return text in (str(value), str(value).replace("_", " "))
 
 
+def unusable_settings(subject):
+    """Why the settings a page shows are not the ones its run trains with (a field's text it could not use,
+    a configuration it could not build), or None."""
+    fields = state.UNUSABLE.get() or []
+    if fields:
+        return f"the {' and '.join(fields)} shown cannot be used (see the field), so the run trains with another"
+    runs = getattr(subject, "runs", [subject])
+    if any(getattr(run, "problem", None) for run in runs):
+        return "the settings shown could not be built, so the run trains with the ones before"
+    return None
+
+
 def trained_state(subject):
     """The parameters that carry ``subject``'s trained state: {"step": …, "live": …} (empty at step 0), or
     None when a link cannot replay it."""
-    if subject.unreplayable():
+    if subject.unreplayable() or unusable_settings(subject):
         return None
     step = _step(subject)
     if step == 0:
@@ -187,9 +217,20 @@ def page_url(params):
     return f"{base}?{query}" if query else base
 
 
+def replay_seconds(subject, step):
+    """About how long replaying ``step`` steps of ``subject`` takes: per run and step, the Python of a step
+    and ~3 × batch × parameters multiply-adds (forward, backward, update)."""
+    total = 0.0
+    for run in getattr(subject, "runs", [subject]):
+        trainer = run.trainer
+        work = 3.0 * trainer.batch_size * trainer.model.n_params if trainer is not None else 0.0
+        total += step * (STEP_SECONDS + work / MAC_PER_SECOND)
+    return total
+
+
 def what_it_reproduces(subject, extra=None):
     """A sentence on what the link gives whoever opens it."""
-    why_not = subject.unreplayable()
+    why_not = subject.unreplayable() or unusable_settings(subject)
     step = _step(subject)
     if why_not:
         said = f"These settings, at step 0: {why_not}." if isinstance(subject, ConfigOnly) else (
@@ -199,8 +240,10 @@ def what_it_reproduces(subject, extra=None):
     elif step > sharing.MAX_REPLAY_STEPS:
         said = (f"These settings, at step 0: a link replays at most {sharing.MAX_REPLAY_STEPS:,} steps, this run "
                 f"took {step:,}.")  # fmt: skip
+    elif (seconds := replay_seconds(subject, step)) > limits.REPLAY_SECONDS:
+        said = (f"These settings, at step 0: replaying its {step:,} steps would take about {seconds:,.0f} s (a link "
+                f"replays at most {limits.REPLAY_SECONDS} s of training).")  # fmt: skip
     else:
-        seconds = step * SECONDS_PER_STEP * (len(subject.runs) if hasattr(subject, "runs") else 1)
         said = (f"These settings and the trained weights: it replays the {step:,} steps (and any change of the "
                 f"learning rate or penalties between them) to the same weights, bit for bit"
                 f"{f', in about {seconds:.0f} s' if seconds >= 2 else ''}.")  # fmt: skip

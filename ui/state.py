@@ -164,6 +164,7 @@ HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before 
 
 # -- sharing -----------------------------------------------------------------------------------------------
 LINK_OPENED = Slot("share", "opened")  # {page: what its link gave, whether checked and replayed} (ui/share.py)
+UNUSABLE = Slot("share", "unusable")  # fields of this page run whose text the run does not use (ui.controls)
 SHARE_PREFIX = "share_"  # + page + "_download" / "_file": the Share box's widgets
 
 # -- navigation --------------------------------------------------------------------------------------

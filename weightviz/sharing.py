@@ -25,7 +25,7 @@ MAX_REPLAY_STEPS = 20_000  # a link replays at most this many steps (1–2 s for
 MAX_CHANGES = 100  # live changes a link carries; a run with more is shared as its configuration only
 MAX_FILE_BYTES = 64_000  # a configuration file
 MAX_PARAMS = 200  # parameters in a link or a file
-MAX_VALUE_CHARS = 400  # characters in one parameter's value
+MAX_VALUE_CHARS = 4_000  # characters in one parameter's value (100 live changes take ~2 500)
 FILE_VERSION = 1
 STEP, LIVE = "step", "live"  # the parameters of the trained state
 LIVE_FIELDS = ("lr", "l1", "l2", "weight_decay")
@@ -111,13 +111,13 @@ def with_start(start, changes):
 
 
 def merge_runs(per_run):
-    """One list for the runs of a side-by-side page from each run's own list: a change every run made (the
-    same step, field and value) once, for every run; the others marked with their run's index."""
-    common = set.intersection(*(set(changes) for changes in per_run)) if per_run else set()
-    merged = sorted(common, key=lambda c: (c.step, c.field))
-    for i, changes in enumerate(per_run):
-        merged += [Change(c.step, c.field, c.value, i) for c in changes if c not in common]
-    return sorted(merged, key=lambda c: c.step)  # (stable: the order within a step is kept)
+    """One list for the runs of a side-by-side page from each run's own list: when every run made the same
+    changes, them once for every run; otherwise each run's changes marked with its index, in its own order
+    (a run's changes at one step apply in order; different runs' never meet)."""
+    if per_run and all(changes == per_run[0] for changes in per_run):
+        return list(per_run[0])
+    merged = [Change(c.step, c.field, c.value, i) for i, changes in enumerate(per_run) for c in changes]
+    return sorted(merged, key=lambda c: (c.step, c.run))  # (stable: each run's order within a step is kept)
 
 
 def for_run(changes, i):
