@@ -117,3 +117,9 @@ def test_every_test_the_readme_names_exists():
         if not source.exists() or (function and not re.search(rf"^def {function}\(", source.read_text(), re.M)):
             missing.append(f"{path}::{function}")
     assert missing == []
+
+
+def test_the_readme_lists_every_limit_with_its_value():
+    from weightviz import limits
+
+    assert limits.table() in (ROOT / "README.md").read_text()

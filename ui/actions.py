@@ -7,13 +7,13 @@ import time
 
 import streamlit as st
 
-from weightviz import experiment
+from weightviz import experiment, limits
 
 from . import plots, runs, state
 from .runs import Run
 from .text import plain
 
-MAX_LONG_RUN = 100_000  # steps one Train click may run
+MAX_LONG_RUN = limits.LONG_RUN_STEPS  # steps one Train click may run
 FRAME_SECONDS = 0.05  # the next frame is asked for 0.05 s after one is drawn; drawing sets the pace
 KEYS = state.TRAIN_KEYS
 

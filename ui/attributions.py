@@ -9,7 +9,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from weightviz import datasets, experiment, figures, shapley
+from weightviz import datasets, experiment, figures, limits, shapley
 
 from . import controls, share, state
 from .runs import Run
@@ -20,7 +20,7 @@ PAGE = "attributions"
 TRAIN_SOURCE, OWN_SOURCE = "the Train page's model", "a model trained here"
 TRAIN_STEPS = 1000  # what "Train a model here" runs
 NETWORK = (16, 16)
-ROWS = (5, 200)  # explained rows and background rows: the least and the most
+ROWS = limits.SHAPLEY_ROWS  # explained rows and background rows: the least and the most
 IMAGE_ROWS = 4  # digits drawn as attribution maps
 METHODS = ["auto", "exact", "kernel"]
 COALITIONS = [256, 512, 1024, 2048, 4096]

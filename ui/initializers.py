@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from weightviz import activations, experiment, figures, initializers, propagation
+from weightviz import activations, experiment, figures, initializers, limits, propagation
 
 from . import controls, groups, plots, state
 from .text import plain
@@ -16,7 +16,7 @@ LINK_CHECKS = controls.text_checks(RUN_KEYS)  # a link's text for a field is che
 DEFAULT = experiment.Config(dataset="spiral", hidden_sizes=(64,) * 8, activation="tanh", lr=0.01, batch_size=64)
 DEFAULT_INITS = ["normal", "xavier_normal", "he_normal"]
 WIDTHS = [8, 16, 32, 64, 128, 256]
-MAX_DEPTH = 12  # hidden layers here (Train's limit is 8: its weights files are sized for that)
+MAX_DEPTH = limits.INIT_HIDDEN_LAYERS  # hidden layers here (Train's limit is 8: its weights files are sized for that)
 CHART = state.INIT_CHART_PREFIX
 STEPS = f"{CHART}where"  # the container of the caption that says where each run is
 TRACE_ROWS = 256  # rows of the training set every trace runs on (the same rows for every run)
@@ -60,7 +60,7 @@ def chosen_inits():
     """Two to four initializers with their options: [(name shown, init, options as pairs)]."""
     names = st.multiselect(
         "Initializers to compare (2 to 4)", list(initializers.INITIALIZERS), DEFAULT_INITS, key=KEYS.inits,
-        max_selections=4, bind=state.URL,
+        max_selections=limits.SIDE_BY_SIDE_RUNS, bind=state.URL,
     )  # fmt: skip
     if len(names) < 2:
         st.info("Choose at least two initializers to compare; showing the first two of the defaults.")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from weightviz import activations, experiment, figures, paths, regularizers
+from weightviz import activations, experiment, figures, limits, paths, regularizers
 from weightviz.formatting import typed
 
 from . import controls, groups, plots, state
@@ -24,6 +24,7 @@ NETWORK = (32, 32)  # the hidden layers a network starts with here
 LETTERS = "ABCD"
 DECAYS = (0.0, 1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "rmsprop")
+COUNTS = list(range(2, limits.SIDE_BY_SIDE_RUNS + 1))  # runs side by side
 SETTING_FIELDS = ("optimizer", "l1", "l2", "decay", "dropout")  # what each run sets (a Setting's fields)
 
 
@@ -156,7 +157,7 @@ def run_settings(network):
     list of :class:`Setting`."""
     top = st.columns([3, 1], vertical_alignment="bottom")
     top[0].selectbox("Preset", list(PRESETS), key=KEYS.preset, on_change=apply_preset, bind=state.URL)
-    n_runs = top[1].selectbox("Runs", [2, 3, 4], stated(KEYS.runs) - 2, key=KEYS.runs, bind=state.URL)
+    n_runs = top[1].selectbox("Runs", COUNTS, stated(KEYS.runs) - 2, key=KEYS.runs, bind=state.URL)
     settings = []
     for letter, keys, col in zip(LETTERS, SETTINGS, st.columns(n_runs), strict=False):
         with col:
@@ -313,8 +314,8 @@ def side_by_side(labels, runs, playing):
 
 
 # -- the λ sweep --------------------------------------------------------------------------------------
-MAX_SWEEP_WEIGHTS = 200  # weights of the linear model a sweep solves for (digits' 640 would take minutes)
-SWEEP_STEPS = 1_000  # proximal steps per λ for classes (an unconverged point is said)
+MAX_SWEEP_WEIGHTS = limits.SWEEP_WEIGHTS  # weights of the linear model a sweep solves (digits' 640: minutes)
+SWEEP_STEPS = limits.SWEEP_STEPS  # proximal steps per λ for classes (an unconverged point is said)
 
 
 @st.cache_data(max_entries=96, show_spinner=False)

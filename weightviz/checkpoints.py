@@ -39,6 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import limits
 from .datasets import MAX_CSV_FEATURES, counted
 from .experiment import MAX_HIDDEN_LAYERS, MAX_UNITS
 from .model import MLP
@@ -67,11 +68,11 @@ def _float64_bytes(shapes):
 
 # The largest model the app builds: 1000 inputs (a CSV's feature cap), 8 hidden layers of 512 units with
 # batch norm, and (our choice) 1000 outputs. Its float64 arrays hold 2 880 488 numbers: 23 043 904 bytes.
-MAX_OUTPUTS = 1_000
+MAX_OUTPUTS = limits.OUTPUTS
 LARGEST_MODEL = [MAX_CSV_FEATURES, *[MAX_UNITS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS]
 MAX_WEIGHTS_BYTES = _float64_bytes(_array_shapes(LARGEST_MODEL, batch_norm=True))  # 22 MiB
 MAX_MEMBERS = len(_array_shapes(LARGEST_MODEL, batch_norm=True)) + 1  # 51 with the architecture
-MAX_ARCHITECTURE_BYTES = 64 * 2**10  # numpy stores text as 4 bytes a character: 16 384 characters
+MAX_ARCHITECTURE_BYTES = limits.WEIGHTS_ARCHITECTURE_BYTES  # numpy stores text as 4 bytes a character: 16 384
 MAX_HEADER_BYTES = 4 * 2**10  # numpy writes .npy headers of 128 bytes or so
 # The zip's central directory: 46 bytes an entry plus its name, extra fields and comment. The largest
 # model's 51 entries take 2 886 bytes; 64 KiB leaves over a kilobyte an entry for names and extras.

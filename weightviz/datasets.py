@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MAX_CSV_BYTES = 50 * 2**20
-MAX_CSV_ROWS = 100_000
+from . import limits
+
+MAX_CSV_BYTES = limits.CSV_BYTES
+MAX_CSV_ROWS = limits.CSV_ROWS
 # rows × columns of a CSV: 16 MB as float64 per copy of the table, so a session keeps ~25 MB of data
 # (the float32 table and the float64 train/test arrays) and a full pass over it takes milliseconds
-MAX_CSV_CELLS = 2_000_000
-MAX_CSV_FEATURES = 1_000
-MAX_CSV_CLASSES = 50  # a target with more distinct values is an ID or free text, not classes
+MAX_CSV_CELLS = limits.CSV_CELLS
+MAX_CSV_FEATURES = limits.CSV_FEATURES
+MAX_CSV_CLASSES = limits.CSV_CLASSES  # a target with more distinct values is an ID or free text, not classes
 MAX_CLASSES_FROM_NUMBERS = 20  # an integer target with at most this many values is taken as classes
 
 

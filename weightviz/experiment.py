@@ -12,16 +12,16 @@ from __future__ import annotations
 import numbers
 from dataclasses import asdict, dataclass
 
-from . import datasets
+from . import datasets, limits
 from .formatting import typed
 from .model import MLP
 from .trainer import Trainer
 
-MAX_HIDDEN_LAYERS = 8
-MAX_UNITS = 512
+MAX_HIDDEN_LAYERS = limits.HIDDEN_LAYERS
+MAX_UNITS = limits.UNITS
 LIVE_FIELDS = ("lr", "l1", "l2", "weight_decay")
 CSV = "csv"  # the dataset name of an uploaded table
-MAX_SCHEDULE_STEPS = 10_000_000
+MAX_SCHEDULE_STEPS = limits.SCHEDULE_STEPS
 # The options Config.schedule_steps = S gives each schedule: cosine reaches its minimum (0) at step S;
 # step decay halves the rate every S/10 steps and exponential decay multiplies it by 0.96 every S/10
 # steps (ten times over S). S = 1000 gives the engine's defaults: total_steps 1000, 100 and 100.
@@ -119,7 +119,7 @@ def load_dataset(config):
     return datasets.load(config.dataset, **options)
 
 
-MEMORY_BUDGET_MB = 64.0  # history memory of one run; a run group splits it between its runs
+MEMORY_BUDGET_MB = limits.HISTORY_MB  # history memory of one run; a run group splits it between its runs
 
 
 def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):

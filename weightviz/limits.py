@@ -37,7 +37,7 @@ REPLAY_SECONDS = 10  # … and about this long at most (estimated from the model
 WEIGHTS_ARCHITECTURE_BYTES = 64 * 2**10  # the architecture text inside a weights file
 CONFIG_FILE_BYTES = 64_000  # a configuration file (JSON)
 LINK_PARAMS = 200  # parameters in a link or a configuration file
-LINK_VALUE_CHARS = 400  # characters of one parameter's value
+LINK_VALUE_CHARS = 4_000  # characters of one parameter's value (100 live changes take ~2 500)
 LINK_CHANGES = 100  # live changes a link carries
 
 # -- attributions and sweeps -------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ SHAPLEY_ROWS = (5, 200)  # explained rows and background rows, the least and the
 SHAPLEY_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate
 SHAPLEY_WORK = 2e11  # multiply-adds one explanation may take (~7 s here)
 SWEEP_WEIGHTS = 200  # weights of the linear model a λ sweep solves for
-SWEEP_STEPS = 3_000  # proximal steps one classification λ may take
+SWEEP_STEPS = 1_000  # proximal steps one classification λ takes on the page (an unconverged point is said)
 
 
 @dataclass(frozen=True)
@@ -84,5 +84,23 @@ LIMITS = {
     "SHAPLEY_EVALUATIONS": Limit(SHAPLEY_EVALUATIONS, "network rows one explanation evaluates", "shapley"),
     "SHAPLEY_WORK": Limit(SHAPLEY_WORK, "multiply-adds one explanation takes", "shapley"),
     "SWEEP_WEIGHTS": Limit(SWEEP_WEIGHTS, "weights a λ sweep solves for", "ui.regularization"),
-    "SWEEP_STEPS": Limit(SWEEP_STEPS, "proximal steps per λ of a classification sweep", "paths"),
+    "SWEEP_STEPS": Limit(SWEEP_STEPS, "proximal steps per λ of a classification sweep", "ui.regularization"),
 }
+
+
+def shown(value):
+    """A limit as the README's table writes it: 100,000; 50 MiB; 2e+11; (5, 200)."""
+    if isinstance(value, tuple):
+        return " to ".join(shown(v) for v in value)
+    if isinstance(value, float) and value >= 1e6:
+        return f"{value:.0e}"
+    if isinstance(value, int) and value >= MiB and value % MiB == 0:
+        return f"{value // MiB} MiB"
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def table():
+    """The README's *Limits* table (Markdown), one row per limit."""
+    rows = ["| limit | value | enforced in |", "|---|---|---|"]
+    rows += [f"| {limit.what} (`{name}`) | {shown(limit.value)} | `{limit.where}` |" for name, limit in LIMITS.items()]
+    return "\n".join(rows)

@@ -30,10 +30,11 @@ from math import comb, factorial
 
 import numpy as np
 
+from . import limits
 from .activations import sigmoid
 from .losses import softmax
 
-MAX_EXACT_FEATURES = 14  # 2^14 coalitions; beyond, :func:`kernel`
+MAX_EXACT_FEATURES = limits.EXACT_FEATURES  # 2^14 coalitions; beyond, :func:`kernel`
 CHUNK_ROWS = 200_000  # hybrid rows evaluated at once (200 000 × 14 float64 = 22 MB)
 FIRST_LAYER_CHUNK = 4_096  # … and through a model's layers, whose activations are wider: kept in cache
 
@@ -258,8 +259,8 @@ def integrated_gradients(model, X, background, output=0, steps=256):
 
 
 # -- explaining a model on its dataset -------------------------------------------------------------------
-MAX_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate (memory and Python overhead)
-MAX_WORK = 2e11  # … and multiply-adds through the network (~28 GMAC/s here: about 7 s at most)
+MAX_EVALUATIONS = limits.SHAPLEY_EVALUATIONS  # network rows one explanation may evaluate (memory and Python overhead)
+MAX_WORK = limits.SHAPLEY_WORK  # … and multiply-adds through the network (~28 GMAC/s here: about 7 s at most)
 EXACT_UP_TO = 12  # features for which "auto" takes exact values (4 096 coalitions); kernel above
 
 

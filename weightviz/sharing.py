@@ -21,11 +21,13 @@ import json
 import math
 from dataclasses import dataclass
 
-MAX_REPLAY_STEPS = 20_000  # a link replays at most this many steps (1–2 s for the app's networks)
-MAX_CHANGES = 100  # live changes a link carries; a run with more is shared as its configuration only
-MAX_FILE_BYTES = 64_000  # a configuration file
-MAX_PARAMS = 200  # parameters in a link or a file
-MAX_VALUE_CHARS = 4_000  # characters in one parameter's value (100 live changes take ~2 500)
+from . import limits
+
+MAX_REPLAY_STEPS = limits.REPLAY_STEPS  # a link replays at most this many steps (1–2 s for the app's networks)
+MAX_CHANGES = limits.LINK_CHANGES  # live changes a link carries; a run with more is shared as its configuration only
+MAX_FILE_BYTES = limits.CONFIG_FILE_BYTES  # a configuration file
+MAX_PARAMS = limits.LINK_PARAMS  # parameters in a link or a file
+MAX_VALUE_CHARS = limits.LINK_VALUE_CHARS  # characters in one parameter's value (100 live changes take ~2 500)
 FILE_VERSION = 1
 STEP, LIVE = "step", "live"  # the parameters of the trained state
 LIVE_FIELDS = ("lr", "l1", "l2", "weight_decay")
