@@ -73,6 +73,10 @@ LARGEST_MODEL = [MAX_CSV_FEATURES, *[MAX_UNITS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS
 MAX_WEIGHTS_BYTES = _float64_bytes(_array_shapes(LARGEST_MODEL, batch_norm=True))  # 22 MiB
 MAX_MEMBERS = len(_array_shapes(LARGEST_MODEL, batch_norm=True)) + 1  # 51 with the architecture
 MAX_ARCHITECTURE_BYTES = limits.WEIGHTS_ARCHITECTURE_BYTES  # numpy stores text as 4 bytes a character: 16 384
+# What Python's zipfile raises on a damaged or unusual archive (found by tests/test_properties.py: a negative
+# seek is a ValueError, an unknown zip version a NotImplementedError, an encrypted member a RuntimeError).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+              struct.error, OverflowError)  # fmt: skip
 MAX_HEADER_BYTES = 4 * 2**10  # numpy writes .npy headers of 128 bytes or so
 # The zip's central directory: 46 bytes an entry plus its name, extra fields and comment. The largest
 # model's 51 entries take 2 886 bytes; 64 KiB leaves over a kilobyte an entry for names and extras.
@@ -231,7 +235,7 @@ def _open_zip(source, stack):
     _check_end_record(f)
     try:
         return stack.enter_context(zipfile.ZipFile(f))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except ZIP_ERRORS:
         raise _not_a_zip() from None
 
 
@@ -323,7 +327,7 @@ def _header(zf, info, shown):
     try:
         with zf.open(info) as fp:  # a member shorter than MAX_HEADER_BYTES is read whole: its CRC is checked
             head = io.BytesIO(fp.read(MAX_HEADER_BYTES))
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+    except ZIP_ERRORS as e:
         raise _damaged(shown, e) from None
     try:
         shape, _, dtype = readers[np.lib.format.read_magic(head)](head)  # fortran order: read_array handles it
@@ -372,7 +376,7 @@ def _data(member):
     try:
         with member.zf.open(member.info) as fp:
             return np.lib.format.read_array(fp, allow_pickle=False)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as e:
+    except ZIP_ERRORS as e:
         raise _damaged(_clip(member.info.filename.removesuffix(".npy")), e) from None
 
 

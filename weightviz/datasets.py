@@ -524,7 +524,7 @@ def read_csv(source):
     except UnicodeDecodeError:
         raise CSVError("the file is not UTF-8 text; save it as a UTF-8 CSV") from None
     sep = _separator(sample)
-    header = next((row for row in csv.reader(io.StringIO(sample), delimiter=sep) if row), [])
+    header = next((row for row in csv.reader(io.StringIO(sample, newline=""), delimiter=sep) if row), [])
     max_rows = min(MAX_CSV_ROWS, MAX_CSV_CELLS // max(len(header), 1))
     try:  # from bytes: a StringIO of the text would cost 4 bytes a character
         df = pd.read_csv(
@@ -604,7 +604,7 @@ def _decimal(text, sep):
     decimal comma (1,5) and none with a point (1.5); else '.'. (Text with commas reads the same either way.)"""
     if sep not in ";\t":
         return "."
-    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     next(rows, None)  # the header
     fields = [f.strip() for row in rows for f in row]
     commas = any(_DECIMAL_COMMA.fullmatch(f) for f in fields)
