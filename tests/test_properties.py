@@ -3,6 +3,7 @@ links and configuration files. Whatever the bytes or text, each either gives a v
 error with a message (CSVError, CheckpointError, LinkError) — never another exception."""
 
 import io
+import os
 import zipfile
 
 import numpy as np
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from weightviz import MLP, checkpoints, datasets, sharing
 
-FAST = settings(max_examples=int(__import__("os").environ.get("HYPOTHESIS_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", 150))  # (HYPOTHESIS_EXAMPLES=2000 for a deeper search)
+FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CELL = st.one_of(
     st.integers(-(10**6), 10**6).map(str),
