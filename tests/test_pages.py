@@ -1336,3 +1336,18 @@ def test_a_link_whose_replay_would_take_too_long_opens_at_step_0():
     at = open_link(TRAIN, {"w_dataset": "digits", "w_hidden": "512, 512", "step": "20000"})
     (warning,) = link_warnings(at)
     assert "would take about" in warning and "at most 10 s" in warning and step_metric(at) == "0"
+
+
+# -- isolation ------------------------------------------------------------------------------------------------
+def test_two_sessions_never_see_each_others_model_data_uploads_or_history():
+    first, second = open_train(), open_train()
+    set_widget(first, "w_dataset", "circles")
+    upload_csv(first, FLOWERS.encode(), name="mine.csv")
+    first.button(key="step10").click().run()
+    second.button(key="step1").click().run()
+    one, two = trainer_of(first), trainer_of(second)
+    assert one is not two and one.model is not two.model and one.history is not two.history
+    assert (one.step_count, two.step_count) == (10, 1)
+    assert second.session_state[state.TRAIN_RUN.key].config.dataset == "moons"
+    assert state.CSV_TABLE.key not in second.session_state and state.CSV_DATASET.key not in second.session_state
+    assert state.CSV_TABLE.key in first.session_state and "w_csv_file" not in second.session_state

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import threading
 import time
 
 import streamlit as st
@@ -24,11 +25,31 @@ threadpool_limits(limits=BLAS_THREADS, user_api="blas")
 def enter_app():
     """Called by app.py before ``st.navigation``: this session runs through the entry point."""
     state.NAVIGATED.set(True)
+    start_collector()
     release_closed_sessions()
 
 
-GC_SECONDS = 60.0  # at most one full garbage collection a minute, on whichever rerun comes first
+GC_SECONDS = 20.0  # at most one full garbage collection every 20 s (~60 ms each, measured)
 _last_collect = [time.monotonic()]
+_collector = []  # the background thread, once per server process
+
+
+def start_collector():
+    """A daemon thread that calls :func:`release_closed_sessions` every ``GC_SECONDS``: a closed tab's session
+    is dropped by Streamlit after ``server.disconnectedSessionTTL`` (30 s here, .streamlit/config.toml), and
+    when nobody else reruns afterwards nothing would collect it (measured before: a 40 MB CSV session
+    still held its memory two minutes after its tab closed)."""
+    if _collector:
+        return
+    thread = threading.Thread(target=_collect_forever, name="weightviz-collector", daemon=True)
+    _collector.append(thread)
+    thread.start()
+
+
+def _collect_forever():
+    while True:
+        time.sleep(GC_SECONDS)
+        release_closed_sessions()
 
 
 def release_closed_sessions(now=None):
