@@ -1351,3 +1351,60 @@ def test_two_sessions_never_see_each_others_model_data_uploads_or_history():
     assert second.session_state[state.TRAIN_RUN.key].config.dataset == "moons"
     assert state.CSV_TABLE.key not in second.session_state and state.CSV_DATASET.key not in second.session_state
     assert state.CSV_TABLE.key in first.session_state and "w_csv_file" not in second.session_state
+
+
+# -- hostile input on every page with data controls -------------------------------------------------------------
+BAD_CSVS = {
+    "empty": b"",
+    "header only": b"a,b,label\n",
+    "binary": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+    "not UTF-8": "a;b;label\n1,5;caf\xe9;x\n".encode("latin-1") * 10,
+    "NaN and inf": b"a,b,label\n" + b"nan,inf,1\n-inf,1,0\n" * 20,
+    "text in numbers": b"a,b,label\n" + b"1,two,0\n3,4,1\n" * 20,
+    "one class": b"a,b,label\n" + b"1,2,x\n3,4,x\n" * 20,
+    "constant target": b"a,b,y\n" + b"1,2,5.0\n3,4,5.0\n" * 20,
+    "5 000 columns": (
+        ",".join(f"c{i}" for i in range(5000)) + "\n" + ",".join("1" for _ in range(5000)) + "\n"
+    ).encode(),
+    "names as markup": b"<script>alert(1)</script>,**b**,$x^2$,[l](http://e.x)\n" + b"1,2,3,a\n4,5,6,b\n" * 20,
+}
+DATA_PAGES = {TRAIN: ("w_", state.TRAIN_RUN), INITS: ("i_", state.INIT_GROUP), REG: ("r_", state.REG_GROUP)}
+
+
+REFUSED = [
+    "empty",
+    "header only",
+    "binary",
+    "not UTF-8",
+    "NaN and inf",
+    "one class",
+    "constant target",
+    "5 000 columns",
+]
+
+
+def trainers_of(at, slot):
+    kept = at.session_state[slot.key]
+    runs = [kept] if slot is state.TRAIN_RUN else list(kept[0])
+    return [(run.trainer, run.trainer.step_count) for run in runs]
+
+
+@pytest.mark.parametrize("path", list(DATA_PAGES))
+def test_every_bad_table_on_every_page_is_explained_and_the_runs_stay(path):
+    """Each refused table names itself and why; every run keeps its model and steps; tables that can train
+    (a text column left out, names that are markup) do, and their names stay text."""
+    prefix, slot = DATA_PAGES[path]
+    at = open_page(path)
+    set_widget(at, f"{prefix}dataset", "csv")
+    for name, content in BAD_CSVS.items():
+        before = trainers_of(at, slot) if slot.key in at.session_state else None
+        at.file_uploader(key=f"{prefix}csv_file").set_value((f"{name}.csv", content, "text/csv")).run()
+        assert not at.exception, (name, at.exception)
+        if name in REFUSED:
+            assert any(e.startswith(f"{name}.csv: ") for e in shown(at.error)), (name, shown(at.error))
+            assert before is None or trainers_of(at, slot) == before, name
+        else:
+            assert not at.error and trainers_of(at, slot)[0][0].model.layer_sizes[0] >= 1, name
+    raw = [e.value for e in at.get("multiselect")] + [w.value for w in at.get("selectbox")]
+    assert any("<script>alert(1)</script>" in str(v) for v in raw)  # a column name, as written
+    assert not any("<script>" in e.value for e in [*at.markdown, *at.caption])  # never into Markdown raw
