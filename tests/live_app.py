@@ -8,13 +8,14 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from deploy import replicas  # noqa: E402
+from deploy.replicas import free_port  # noqa: E402
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -31,54 +32,18 @@ def chromium_path(preferred="/usr/bin/chromium"):
     return preferred if pathlib.Path(preferred).exists() else shutil.which("chromium")
 
 
-def free_port():
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_app(timeout=60):
-    """Start the app headless on 127.0.0.1, wait for its health check, yield its URL, stop it."""
+    """Start the app headless on 127.0.0.1 (as ``deploy/replicas.py`` starts a replica), wait for its health
+    check, yield its URL, stop it."""
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = replicas.start_streamlit(port)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    proc.kill()
-                    raise RuntimeError(f"streamlit did not start: {proc.stdout.read()}") from None
-                time.sleep(0.3)
+        replicas.wait_healthy(url, proc, timeout)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        replicas.stop(proc)
 
 
 def launch_chromium(playwright):

@@ -3,6 +3,8 @@ weights upload checked before it touches the model."""
 
 from __future__ import annotations
 
+import weakref
+
 import streamlit as st
 
 from weightviz import checkpoints
@@ -34,19 +36,24 @@ def file_controls(run):
     Both files are built when the button is clicked (a callable), so they hold the step the model is at
     then — also while playing, when this sidebar is not redrawn — and cost nothing on a rerun.
     """
-    trainer = run.trainer
-    name = f"weightviz-{'-'.join(map(str, trainer.model.layer_sizes))}"
+    name = f"weightviz-{'-'.join(map(str, run.trainer.model.layer_sizes))}"
+    # Streamlit keeps a download's callable until some session's next script run ends; after the last tab
+    # closes that can be never, so the callable holds the run weakly: a closed session's model is freed.
+    run_ref = weakref.ref(run)
 
     def built(make):
-        """A download's data callable: ``make()`` on a whole step, holding Play's frames until the browser
-        has the file (Streamlit deletes a built file after two script runs that do not name it, and Play
-        runs ten a second)."""
+        """A download's data callable: ``make(trainer)`` on a whole step, holding Play's frames until the
+        browser has the file (Streamlit deletes a built file after two script runs that do not name it,
+        and Play runs ten a second)."""
 
         def data():
-            run.hold_frames()  # while it is built, and again once it is (a long history takes ~1 s)
-            with trainer.lock:
-                made = make()
-            run.hold_frames()
+            kept = run_ref()
+            if kept is None:  # the session has closed
+                return b""
+            kept.hold_frames()  # while it is built, and again once it is (a long history takes ~1 s)
+            with kept.trainer.lock:
+                made = make(kept.trainer)
+            kept.hold_frames()
             return made
 
         return data
@@ -54,9 +61,9 @@ def file_controls(run):
     weights_help = "The weights, biases and batch-norm statistics, with the architecture, at the current step"
     history_help = "Every recorded step: losses, learning rate, and per-layer norms, statistics and update ratios"
     downloads = (
-        ("Weights (.npz)", lambda: checkpoints.save_bytes(trainer.model), ".npz", "application/octet-stream",
+        ("Weights (.npz)", lambda t: checkpoints.save_bytes(t.model), ".npz", "application/octet-stream",
          KEYS.w_download_weights, weights_help),
-        ("History (.csv)", lambda: trainer.history.frame().to_csv().encode(), "-history.csv", "text/csv",
+        ("History (.csv)", lambda t: t.history.frame().to_csv().encode(), "-history.csv", "text/csv",
          KEYS.w_download_history, history_help),
     )  # fmt: skip
     for label, make, suffix, mime, key, help_text in downloads:

@@ -9,6 +9,7 @@ import threading
 import time
 
 import streamlit as st
+from streamlit.runtime import Runtime
 from threadpoolctl import threadpool_limits
 
 from . import state
@@ -19,7 +20,18 @@ from . import state
 # threads and 147 ms with one (benchmarks/dashboard.py, issue 8). threadpoolctl comes with
 # scikit-learn, which the app already needs for its built-in tables.
 BLAS_THREADS = 1
-threadpool_limits(limits=BLAS_THREADS, user_api="blas")
+
+
+def _limit_blas():
+    threadpool_limits(limits=BLAS_THREADS, user_api="blas")
+
+
+# From a thread of its own: threadpoolctl keeps the first thread that sets OpenBLAS's limit (a class attribute,
+# for ever), and a session's script thread holds that session's state — the first visitor's model was never
+# freed (found by counting live trainers after every tab had closed). OpenBLAS's pool is process-wide.
+_setter = threading.Thread(target=_limit_blas, name="weightviz-blas-limit")
+_setter.start()
+_setter.join()
 
 
 def enter_app():
@@ -64,10 +76,23 @@ def release_closed_sessions(now=None):
     if now - _last_collect[0] < GC_SECONDS:
         return False
     _last_collect[0] = now
+    drop_expired_sessions()
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory stays with the process
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     return True
+
+
+def drop_expired_sessions():
+    """Let Streamlit forget what closed sessions left behind, now rather than at the next visitor's run:
+    a closed tab's session sits in a TTL cache that drops expired entries only when it is counted, and
+    download callables are dropped only when some session's script run ends. With nobody visiting after
+    the last tab closed, both would keep every session's model for ever (measured: 12 trainers alive with
+    no session left). Reaches into Streamlit 1.67's runtime; if that changes, nothing happens here."""
+    with contextlib.suppress(Exception):
+        runtime = Runtime.instance()
+        len(runtime._session_mgr._session_storage._cache)  # counting a TTLCache removes its expired entries
+        runtime.media_file_mgr.remove_orphaned_files()
 
 
 def follow_deep_link(pages):
