@@ -23,6 +23,8 @@ BLAS_THREADS = 1
 
 
 def _limit_blas():
+    import numpy  # noqa: F401  (loaded first: the limit reaches only a BLAS that is loaded)
+
     threadpool_limits(limits=BLAS_THREADS, user_api="blas")
 
 
