@@ -1207,7 +1207,7 @@ LINKS = {
            "i_inits": ["normal", "orthogonal", "zeros"], "i_opt_normal_std": "0.5", "i_lr": "0.1",
            "step": "20"},
     REG: {"rp_preset": "Adam + L2 vs AdamW", "rp_runs": "3", "r1_l1": "0.01", "r2_optimizer": "adamw",
-          "r2_decay": "0.3", "r_dataset": "polynomial 15", "r_lr": "0.03", "step": "30",
+          "r2_decay": "0.3", "r2_l2": "0.1", "r_dataset": "polynomial 15", "r_lr": "0.3", "step": "30",
           "live": "10-lr-0.3~20-B.l2-0.1"},
     ATTR: {"a_dataset": "wine", "a_kind": "linear", "a_method": "kernel", "a_samples": "512", "a_rows": "20",
            "a_background": "30", "a_output": "class_1", "a_probability": "true", "step": "40"},
@@ -1408,3 +1408,18 @@ def test_every_bad_table_on_every_page_is_explained_and_the_runs_stay(path):
     raw = [e.value for e in at.get("multiselect")] + [w.value for w in at.get("selectbox")]
     assert any("<script>alert(1)</script>" in str(v) for v in raw)  # a column name, as written
     assert not any("<script>" in e.value for e in [*at.markdown, *at.caption])  # never into Markdown raw
+
+
+def test_a_link_whose_control_lags_its_live_record_says_so():
+    """Chromium, three quick arrow presses on the learning rate: the address bar kept w_lr=0.1 while its live
+    record ended at 1. The weights at the step are the sender's; the page says the control disagrees."""
+    at = open_link(TRAIN, {"w_lr": "0.1", "step": "10", "live": "0-lr-0.03~10-lr-1.0"})
+    (warning,) = link_warnings(at)
+    assert "controls disagree with its record of changes (lr shows 0.1 where the record ends at 1;" in warning
+    assert step_metric(at) == "10"
+    by_hand = runs.Run(experiment.Config(lr=0.03))
+    by_hand.train(10)
+    got, expected = trainer_of(at).model.state(), by_hand.trainer.model.state()
+    assert all(np.array_equal(got[k], expected[k]) for k in expected)
+    consistent = open_link(TRAIN, {"w_lr": "1", "step": "10", "live": "0-lr-0.03~10-lr-1.0"})
+    assert not link_warnings(consistent)

@@ -102,13 +102,33 @@ def replay_link(page, subject, config_only=None):
     if seconds > limits.REPLAY_SECONDS:
         return (f"The link's {step:,} steps were not replayed: they would take about {seconds:,.0f} s here (a link "
                 f"replays at most {limits.REPLAY_SECONDS} s of training); the run starts at step 0.")  # fmt: skip
+    runs = getattr(subject, "runs", [subject])
+    shown = [getattr(run, "config", None) for run in runs]  # what the link's controls asked for
     bar = st.progress(0.0, text=f"Replaying the link's {step:,} steps…")
     reached = subject.replay(step, changes, lambda done, total: bar.progress(min(1.0, done / total)))
     bar.empty()
+    lagging = None if None in shown else _lagging_controls(shown, [run.config for run in runs])
+    if lagging:
+        return (f"The link's controls disagree with its record of changes ({lagging}; a change made while the "
+                f"page was busy): the weights at step {step:,} are the sender's, and the run goes on with what "
+                f"the controls show.")  # fmt: skip
     reached = max(reached) if isinstance(reached, list) else reached  # (a run may diverge early: so did the sender's)
     if reached < step:
         return f"The replay stopped at step {reached:,}: the run diverged there."
     return None
+
+
+def _lagging_controls(shown, replayed):
+    """Where a link's controls disagree with the live values its record of changes ends at: a person's two
+    quick changes inside one rerun can leave the address bar's control one value behind (three arrow presses
+    on the learning rate, in Chromium), while ``live`` has the last. Never silent: said, or None."""
+    said = [
+        f"{field} shows {typed(getattr(a, field))} where the record ends at {typed(getattr(b, field))}"
+        for a, b in zip(shown, replayed, strict=True)
+        for field in sharing.LIVE_FIELDS
+        if getattr(a, field) != getattr(b, field) and (field != "weight_decay" or a.optimizer == "adamw")
+    ]
+    return "; ".join(dict.fromkeys(said)) or None
 
 
 def close_link(page, subject, problems=()):
