@@ -286,6 +286,12 @@ class MLP:
     def layer_sizes(self):
         return list(self.config["layer_sizes"])
 
+    def batch_norm_params(self, layer):
+        """The batch-norm (γ, β) views of hidden layer ``layer``; () for the output layer or without batch norm."""
+        if not self._bn_params or layer >= len(self.weights) - 1:
+            return ()
+        return tuple(self._bn_params[2 * layer : 2 * layer + 2])
+
     @property
     def n_params(self):
         """Number of trainable scalars (weights, biases, and batch-norm γ and β)."""

@@ -115,7 +115,9 @@ class AdamW(Adam):
         self.weight_decay = weight_decay
 
     def step(self, params, grads, lr):
-        params[: self.n_weights] *= 1.0 - lr * self.weight_decay
+        """``lr`` a number, or an array of one rate per parameter (the trainer's per-layer rates)."""
+        weights_lr = lr[: self.n_weights] if np.ndim(lr) else lr
+        params[: self.n_weights] *= 1.0 - weights_lr * self.weight_decay
         return super().step(params, grads, lr)
 
 

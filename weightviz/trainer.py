@@ -91,6 +91,14 @@ class _State:
         self.step, self.params, self.grads, self.bn_stats = step, params, grads, bn_stats
 
 
+_OPTIMIZER_STATE = ("velocity", "square_avg", "m", "v")  # the per-parameter state of optimizers.OPTIMIZERS
+
+
+def _offset(buffer, view):
+    """Where ``view`` (a view of the flat ``buffer``) starts in it, in elements."""
+    return (view.__array_interface__["data"][0] - buffer.__array_interface__["data"][0]) // buffer.itemsize
+
+
 def _locked(method):
     """Run ``method`` holding ``self.lock``."""
 
@@ -141,6 +149,7 @@ class Trainer:
         memory_budget_mb=64.0,
         hist_bins=30,
         near_zero=1e-3,
+        layer_lr=None,
     ):
         self.lock = threading.RLock()
         self.model = model
@@ -174,6 +183,7 @@ class Trainer:
         self.eval_every = eval_every or max(1, min(100, math.ceil(4 * n_eval / self.batch_size)))
         self.smoothing_window = health.window(len(self.X), self.batch_size)
         self._history_options = {"budget_mb": memory_budget_mb, "bins": hist_bins, "near_zero": near_zero}
+        self._set_layer_lr(layer_lr)
         self._initial_state = model.state()
         self._loaded = None  # the file the weights came from (start_from): no configuration remakes them
         self.reset()
@@ -272,6 +282,43 @@ class Trainer:
         self.monitor = health.LossMonitor(self.smoothing_window, scores["train_loss"])
         self._healthy = self._state_copy()
 
+    # -- per-layer learning rates ----------------------------------------------------------------------
+    def _set_layer_lr(self, layer_lr):
+        """``layer_lr[l]`` multiplies the learning rate of layer l: its weights W_l, biases b_l and (hidden
+        layers) batch-norm γ_l, β_l. 0 freezes the layer: its parameters and its share of the optimizer's
+        state (momentum, moments) stay bit for bit as they are, whatever the optimizer and penalties; 1
+        everywhere (or None) is the plain trainer exactly. ValueError for a wrong length or a negative or
+        non-finite multiplier."""
+        self.layer_lr = None if layer_lr is None else [float(m) for m in layer_lr]
+        self._lr_scale = self._frozen = None
+        if self.layer_lr is None:
+            return
+        model, n_layers = self.model, len(self.model.weights)
+        if len(self.layer_lr) != n_layers:
+            raise ValueError(f"layer_lr needs one multiplier per layer ({n_layers}), got {len(self.layer_lr)}")
+        if not all(math.isfinite(m) and m >= 0 for m in self.layer_lr):
+            raise ValueError(f"layer_lr multipliers must be finite and ≥ 0, got {self.layer_lr}")
+        if all(m == 1.0 for m in self.layer_lr):
+            return  # the plain trainer, exactly
+        scale = np.ones(model.n_params, dtype=model.dtype)
+        for layer, m in enumerate(self.layer_lr):
+            for view in (model.weights[layer], model.biases[layer], *model.batch_norm_params(layer)):
+                scale[_offset(model.params, view) : _offset(model.params, view) + view.size] = m
+        self._lr_scale = scale
+        self._frozen = np.flatnonzero(scale == 0.0)
+
+    def _scaled_step(self, params, grads, lr):
+        """The optimizer's step at η·scale per parameter; frozen parameters and their optimizer state are put
+        back as they were (an optimizer's moments would otherwise move with the gradient)."""
+        frozen = self._frozen
+        state = [a for a in (getattr(self.optimizer, n, None) for n in _OPTIMIZER_STATE) if isinstance(a, np.ndarray)]
+        kept = [params[frozen].copy(), *(a[frozen].copy() for a in state)]
+        step_size = self.optimizer.step(params, grads, lr * self._lr_scale)
+        params[frozen] = kept[0]
+        for a, saved in zip(state, kept[1:], strict=True):
+            a[frozen] = saved
+        return step_size
+
     # -- one step -----------------------------------------------------------------------------------
     @_locked
     def step(self, evaluate=None):
@@ -295,7 +342,10 @@ class Trainer:
             applied = grad_norm if self.clip_norm is None else min(grad_norm, self.clip_norm)  # NaN stays NaN
             if not applied <= LIMIT:
                 return self._diverge("gradient", applied, lr, saved)
-            step_size = self.optimizer.step(params, grads, lr)
+            if self._lr_scale is None:
+                step_size = self.optimizer.step(params, grads, lr)
+            else:
+                step_size = self._scaled_step(params, grads, lr)
             if self.l1:
                 threshold = self.l1 * (step_size[:n_w] if np.ndim(step_size) else step_size)
                 regularizers.soft_threshold(params[:n_w], threshold)
