@@ -58,7 +58,8 @@ def test_a_multiplier_scales_that_layers_sgd_update():
     start = MLP([2, 8, 6, 1], seed=1)
     for layer, m in enumerate([1, 0.25, 3]):
         moved = scaled.model.weights[layer] - start.weights[layer]
-        np.testing.assert_allclose(moved, m * (plain.model.weights[layer] - start.weights[layer]), rtol=1e-12, atol=1e-15)
+        expected = m * (plain.model.weights[layer] - start.weights[layer])
+        np.testing.assert_allclose(moved, expected, rtol=1e-12, atol=1e-15)  # (w − η·m·g) − w: 1 ulp of w
 
 
 @pytest.mark.parametrize("layer_lr", [[1, 1], [1, -1, 1], [1, float("nan"), 1], [1, float("inf"), 1]])
