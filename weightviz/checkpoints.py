@@ -74,9 +74,9 @@ MAX_WEIGHTS_BYTES = _float64_bytes(_array_shapes(LARGEST_MODEL, batch_norm=True)
 MAX_MEMBERS = len(_array_shapes(LARGEST_MODEL, batch_norm=True)) + 1  # 51 with the architecture
 MAX_ARCHITECTURE_BYTES = limits.WEIGHTS_ARCHITECTURE_BYTES  # numpy stores text as 4 bytes a character: 16 384
 # What Python's zipfile raises on a damaged or unusual archive (found by tests/test_properties.py: a negative
-# seek is a ValueError, an unknown zip version a NotImplementedError, an encrypted member a RuntimeError).
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
-              struct.error, OverflowError)  # fmt: skip
+# seek is a ValueError; an unknown zip version a NotImplementedError and an encrypted member a RuntimeError,
+# its base class).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, struct.error, OverflowError)
 MAX_HEADER_BYTES = 4 * 2**10  # numpy writes .npy headers of 128 bytes or so
 # The zip's central directory: 46 bytes an entry plus its name, extra fields and comment. The largest
 # model's 51 entries take 2 886 bytes; 64 KiB leaves over a kilobyte an entry for names and extras.
