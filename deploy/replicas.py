@@ -37,16 +37,18 @@ def free_port():
 
 def nginx_path():
     """nginx's executable, or None where it is not installed."""
-    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
 
-def start_streamlit(port, address="127.0.0.1"):
-    """``streamlit run app.py`` headless on ``address:port`` (output piped, for the caller to read on failure)."""
+def start_streamlit(port, address="127.0.0.1", log=None):
+    """``streamlit run app.py`` headless on ``address:port``; its output goes to the file ``log`` (a long run
+    never blocks on a full pipe), or to a pipe the caller reads on failure."""
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]  # fmt: skip
     env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}  # see the README's Deploy
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    out = open(log, "w") if log else subprocess.PIPE  # noqa: SIM115 (the process keeps it open)
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
 
 
 def wait_healthy(url, proc, timeout=60):
@@ -61,7 +63,7 @@ def wait_healthy(url, proc, timeout=60):
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                output = proc.stdout.read() if proc.stdout else ""
+                output = proc.stdout.read() if proc.stdout else "(its output is in its log file)"
                 raise RuntimeError(f"{url} did not start: {output[-2000:]}") from None
             time.sleep(0.3)
 
@@ -95,7 +97,7 @@ def balanced(n_replicas=3, port=None, timeout=90):
     prefix = pathlib.Path(tempfile.mkdtemp(prefix="weightviz-nginx-"))
     ports = [free_port() for _ in range(n_replicas)]
     listen = port or free_port()
-    replicas = [start_streamlit(p) for p in ports]
+    replicas = [start_streamlit(p, log=prefix / f"replica-{p}.log") for p in ports]
     proxy = None
     try:
         for p, proc in zip(ports, replicas, strict=True):
@@ -103,7 +105,7 @@ def balanced(n_replicas=3, port=None, timeout=90):
         (prefix / "nginx.conf").write_text(nginx_config(prefix, listen, ports))
         cmd = [nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(prefix / "nginx.conf"),
                "-g", "daemon off;"]  # fmt: skip
-        proxy = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proxy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # (it logs to prefix)
         url = f"http://127.0.0.1:{listen}"
         wait_healthy(url, proxy, timeout=20)
         yield url, ports, prefix

@@ -48,7 +48,7 @@ def live_view():
         result = actions.train_steps(steps_per_frame)
         if result is not None and result.diverged:
             st.rerun()
-        share.write_step(run)
+        share.write_frame_step(run)
     sections.metrics_row(trainer)
     view = trainer.view(snapshot_step)
     sections.live_charts(trainer, ds, view, layer, static_graph=playing)

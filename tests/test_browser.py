@@ -164,6 +164,9 @@ def test_train_page_steps_and_plays(context, server):
         "() => parseInt(document.querySelector('[data-testid=\"stMetricValue\"]')?.innerText.replace(',', '')) >= 40",
         timeout=30_000,
     )
+    pg.wait_for_function(  # frames move the address bar's step too (a link to what is shown)
+        "() => parseInt(new URLSearchParams(location.search).get('step') || '0') >= 40", timeout=10_000
+    )
     toggle(pg, "Play")  # off again: pause
     pg.wait_for_timeout(1000)
     paused_at = step_count(pg)

@@ -178,3 +178,14 @@ def test_the_registries_hold_the_readme_names_and_options():
         assert optimizers.schedule(name, **options)(1.0, 0) == 1.0
     with pytest.raises(ValueError, match="option"):
         optimizers.schedule("constant", gamma=0.5)
+
+
+@pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
+def test_every_optimizer_names_all_its_per_parameter_state(name):
+    """A frozen layer keeps its share of the optimizer's state (Trainer(layer_lr=...)) only if the optimizer
+    names that state: every public per-parameter array must be in state_arrays()."""
+    opt = optimizers.make(name, 10, 6)
+    arrays = [
+        v for k, v in vars(opt).items() if isinstance(v, np.ndarray) and v.shape == (10,) and not k.startswith("_")
+    ]
+    assert all(any(a is s for s in opt.state_arrays()) for a in arrays)

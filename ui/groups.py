@@ -86,7 +86,7 @@ def live_view(group, playing, per_frame, draw):
     def frame():
         if playing:
             group.train(per_frame)
-            share.write_step(group)  # the address bar stays a link to what is shown
+            share.write_frame_step(group)  # the address bar stays a link to what is shown
         draw()
 
     frame()

@@ -40,12 +40,12 @@ def enter_app():
     """Called by app.py before ``st.navigation``: this session runs through the entry point."""
     state.NAVIGATED.set(True)
     start_collector()
-    release_closed_sessions()
 
 
 GC_SECONDS = 20.0  # at most one full garbage collection every 20 s (~60 ms each, measured)
 _last_collect = [time.monotonic()]
 _collector = []  # the background thread, once per server process
+_collector_lock = threading.Lock()  # (two first visits at once start one thread)
 
 
 def start_collector():
@@ -53,11 +53,12 @@ def start_collector():
     is dropped by Streamlit after ``server.disconnectedSessionTTL`` (30 s here, .streamlit/config.toml), and
     when nobody else reruns afterwards nothing would collect it (measured before: a 40 MB CSV session
     still held its memory two minutes after its tab closed)."""
-    if _collector:
-        return
-    thread = threading.Thread(target=_collect_forever, name="weightviz-collector", daemon=True)
-    _collector.append(thread)
-    thread.start()
+    with _collector_lock:
+        if _collector:
+            return
+        thread = threading.Thread(target=_collect_forever, name="weightviz-collector", daemon=True)
+        _collector.append(thread)
+        thread.start()
 
 
 def _collect_forever():
@@ -69,7 +70,8 @@ def _collect_forever():
 def release_closed_sessions(now=None):
     """Free what closed sessions held (their trainers and data), at most once every ``GC_SECONDS``.
 
-    Streamlit drops a closed tab's session after ``server.disconnectedSessionTTL`` (120 s), but a page
+    Called by the collector thread (not on a visitor's rerun: ~60 ms). Streamlit drops a closed tab's
+    session after ``server.disconnectedSessionTTL`` (30 s here), but a page
     run's globals and its fragment functions reference each other, so the trainer they hold is only
     freed by Python's cyclic collector, which an idle server rarely runs (measured: 4 closed CSV
     sessions kept 1.8 GB; ``gc.collect`` freed 0.8 GB of it in ~60 ms). glibc's ``malloc_trim`` then

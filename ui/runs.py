@@ -180,8 +180,8 @@ class RunGroup:
     def unreplayable(self):
         """None when a link can replay every run to its step; otherwise why not (run A, B, … named)."""
         for letter, run in zip(sharing.RUN_LETTERS, self.runs, strict=False):
-            if run.unreplayable():
-                return f"run {letter}: {run.unreplayable()}"
+            if why := run.unreplayable():
+                return f"run {letter}: {why}"
         return None
 
     def live_changes(self):

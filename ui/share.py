@@ -212,7 +212,19 @@ def write_step(subject):
     """Put ``subject``'s step and live changes in the URL (and take them out at step 0 or when a link cannot
     replay it), so the address bar is a link to this state."""
     wanted = trained_state(subject) or {}
-    for key in (sharing.STEP, sharing.LIVE):
+    _write(wanted, (sharing.STEP, sharing.LIVE))
+
+
+def write_frame_step(subject):
+    """A Play frame: only the step moves (live values change through a widget, which reruns the page and
+    :func:`close_link` writes them), so the frame writes the step alone when the URL carries one."""
+    if st.query_params.get(sharing.STEP) is not None or _step(subject) > 0:
+        if subject.unreplayable() is None and not unusable_settings(subject):
+            _write({sharing.STEP: str(_step(subject))} if _step(subject) else {}, (sharing.STEP,))
+
+
+def _write(wanted, keys):
+    for key in keys:
         now = st.query_params.get(key)
         if key in wanted and now != wanted[key]:
             st.query_params[key] = wanted[key]

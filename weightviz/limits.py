@@ -36,7 +36,7 @@ REPLAY_SECONDS = 10  # … and about this long at most (estimated from the model
 # -- files and links ---------------------------------------------------------------------------------------
 WEIGHTS_ARCHITECTURE_BYTES = 64 * 2**10  # the architecture text inside a weights file
 CONFIG_FILE_BYTES = 64_000  # a configuration file (JSON)
-LINK_PARAMS = 200  # parameters in a link or a configuration file
+LINK_PARAMS = 200  # parameters in a configuration file
 LINK_VALUE_CHARS = 4_000  # characters of one parameter's value (100 live changes take ~2 500)
 LINK_CHANGES = 100  # live changes a link carries
 
@@ -76,8 +76,8 @@ LIMITS = {
         WEIGHTS_ARCHITECTURE_BYTES, "bytes of a weights file's architecture text", "checkpoints"
     ),  # fmt: skip
     "CONFIG_FILE_BYTES": Limit(CONFIG_FILE_BYTES, "bytes of a configuration file", "sharing"),
-    "LINK_PARAMS": Limit(LINK_PARAMS, "parameters in a link or configuration file", "sharing"),
-    "LINK_VALUE_CHARS": Limit(LINK_VALUE_CHARS, "characters of one link parameter", "sharing"),
+    "LINK_PARAMS": Limit(LINK_PARAMS, "parameters in a configuration file", "sharing"),
+    "LINK_VALUE_CHARS": Limit(LINK_VALUE_CHARS, "characters of one parameter in a configuration file", "sharing"),
     "LINK_CHANGES": Limit(LINK_CHANGES, "live changes a link carries", "sharing"),
     "EXACT_FEATURES": Limit(EXACT_FEATURES, "features for exact Shapley values", "shapley"),
     "SHAPLEY_ROWS": Limit(SHAPLEY_ROWS, "explained and background rows (least, most)", "ui.attributions"),

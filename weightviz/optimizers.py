@@ -22,6 +22,10 @@ class SGD:
     def __init__(self, n_params, n_weights, dtype=np.float64):
         self.t = 0
 
+    def state_arrays(self):
+        """The per-parameter state (none here): a frozen parameter's share of it is kept as it is."""
+        return []
+
     def step(self, params, grads, lr):
         self.t += 1
         params -= lr * grads
@@ -39,6 +43,9 @@ class Momentum:
         self.momentum, self.nesterov = momentum, nesterov
         self.velocity = np.zeros(n_params, dtype=dtype)
         self.t = 0
+
+    def state_arrays(self):
+        return [self.velocity]
 
     def step(self, params, grads, lr):
         self.t += 1
@@ -58,6 +65,9 @@ class RMSprop:
         self.rho, self.eps = rho, eps
         self.square_avg = np.zeros(n_params, dtype=dtype)
         self.t = 0
+
+    def state_arrays(self):
+        return [self.square_avg]
 
     def step(self, params, grads, lr):
         self.t += 1
@@ -79,6 +89,9 @@ class Adam:
         self.t = 0
         self._step_size = np.empty(n_params, dtype=dtype)  # reused each step: no temporaries of the parameters' size
         self._scratch = np.empty(n_params, dtype=dtype)
+
+    def state_arrays(self):
+        return [self.m, self.v]
 
     def step(self, params, grads, lr):
         """One update; returns η per parameter, η/(√v̂ + ε) (an array valid until the next step)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from . import limits
 
-MAX_REPLAY_STEPS = limits.REPLAY_STEPS  # a link replays at most this many steps (1–2 s for the app's networks)
+MAX_REPLAY_STEPS = limits.REPLAY_STEPS  # a link replays at most this many steps (and ~10 s: ui.share)
 MAX_CHANGES = limits.LINK_CHANGES  # live changes a link carries; a run with more is shared as its configuration only
 MAX_FILE_BYTES = limits.CONFIG_FILE_BYTES  # a configuration file
 MAX_PARAMS = limits.LINK_PARAMS  # parameters in a link or a file

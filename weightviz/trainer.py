@@ -91,9 +91,6 @@ class _State:
         self.step, self.params, self.grads, self.bn_stats = step, params, grads, bn_stats
 
 
-_OPTIMIZER_STATE = ("velocity", "square_avg", "m", "v")  # the per-parameter state of optimizers.OPTIMIZERS
-
-
 def _offset(buffer, view):
     """Where ``view`` (a view of the flat ``buffer``) starts in it, in elements."""
     return (view.__array_interface__["data"][0] - buffer.__array_interface__["data"][0]) // buffer.itemsize
@@ -304,16 +301,19 @@ class Trainer:
         for layer, m in enumerate(self.layer_lr):
             for view in (model.weights[layer], model.biases[layer], *model.batch_norm_params(layer)):
                 scale[_offset(model.params, view) : _offset(model.params, view) + view.size] = m
-        self._lr_scale = scale
+        self._lr_scale, self._scaled_lr = scale, np.empty_like(scale)
         self._frozen = np.flatnonzero(scale == 0.0)
 
     def _scaled_step(self, params, grads, lr):
         """The optimizer's step at η·scale per parameter; frozen parameters and their optimizer state are put
         back as they were (an optimizer's moments would otherwise move with the gradient)."""
+        np.multiply(self._lr_scale, lr, out=self._scaled_lr)
         frozen = self._frozen
-        state = [a for a in (getattr(self.optimizer, n, None) for n in _OPTIMIZER_STATE) if isinstance(a, np.ndarray)]
-        kept = [params[frozen].copy(), *(a[frozen].copy() for a in state)]
-        step_size = self.optimizer.step(params, grads, lr * self._lr_scale)
+        if not frozen.size:
+            return self.optimizer.step(params, grads, self._scaled_lr)
+        state = self.optimizer.state_arrays()
+        kept = [params[frozen], *(a[frozen] for a in state)]  # (fancy indexing copies)
+        step_size = self.optimizer.step(params, grads, self._scaled_lr)
         params[frozen] = kept[0]
         for a, saved in zip(state, kept[1:], strict=True):
             a[frozen] = saved
