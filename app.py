@@ -12,6 +12,7 @@ pages = [
     st.Page("pages/initializers.py", title="Initializers", icon=":material/compare:"),
     st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:"),
     st.Page("pages/attributions.py", title="Attributions", icon=":material/insights:"),
+    st.Page("pages/transfer.py", title="Transfer", icon=":material/move_up:"),
 ]
 navigation = st.navigation(pages)
 nav.follow_deep_link(pages)

@@ -1188,7 +1188,10 @@ def at_stated_default(w):
     return w.value == default  # text, number, checkbox
 
 
-@pytest.mark.parametrize("path", ["pages/home.py", TRAIN, INITS, REG, ATTR])
+TRANSFER = "pages/transfer.py"
+
+
+@pytest.mark.parametrize("path", ["pages/home.py", TRAIN, INITS, REG, ATTR, TRANSFER])
 def test_a_fresh_visit_shows_every_control_at_its_stated_default(path):
     """A link leaves out every value equal to the widget's stated default, so whoever opens it must see the
     stated default where the sender saw it: a fresh visit seeds exactly those values."""
@@ -1211,6 +1214,9 @@ LINKS = {
           "live": "10-lr-0.3~20-B.l2-0.1"},
     ATTR: {"a_dataset": "wine", "a_kind": "linear", "a_method": "kernel", "a_samples": "512", "a_rows": "20",
            "a_background": "30", "a_output": "class_1", "a_probability": "true", "step": "40"},
+    TRANSFER: {"t_task": "digits 0–4 → digits 5–9", "t_per_class": "5", "t_hidden": "32", "t_pre_steps": "500",
+               "t_shifted": "true", "t_plan0": "fine-tune slowly", "t_goal": "90", "t_layer": "2", "t_lr": "0.01",
+               "t_optimizer": "momentum", "t_seed": "4", "step": "30", "live": "10-lr-0.03~20-lr-0.01"},
 }  # fmt: skip
 
 
@@ -1234,7 +1240,8 @@ def test_every_page_takes_a_links_controls_and_step(path):
     elif path == ATTR:
         assert at.session_state[state.ATTR_RUN.key].trainer.step_count == step
     else:
-        group = at.session_state[(state.INIT_GROUP if path == INITS else state.REG_GROUP).key][0]
+        slot = {INITS: state.INIT_GROUP, REG: state.REG_GROUP, TRANSFER: state.TRANSFER_GROUP}[path]
+        group = at.session_state[slot.key][0]
         assert group.step_counts == [step] * len(group)
 
 

@@ -168,14 +168,14 @@ def model_controls(config, keys=state.TRAIN_RUN_KEYS, defaults=DEFAULTS):
             help="Units per hidden layer, e.g. 16, 8",
         )
         fields["hidden_sizes"] = hidden_sizes(text, config.hidden_sizes or (8, 8))
-        fields["activation"] = _select(
+        fields["activation"] = select(
             "Activation", list(activations.ACTIVATIONS), keys.activation, config.activation, defaults.activation
         )
         seed_widget(keys.dropout, config.dropout)
         fields["dropout"] = st.slider("Dropout", 0.0, 0.8, defaults.dropout, 0.05, key=keys.dropout, bind=state.URL)
         seed_widget(keys.batch_norm, config.batch_norm)
         fields["batch_norm"] = st.checkbox("Batch norm", defaults.batch_norm, key=keys.batch_norm, bind=state.URL)
-    fields["init"] = _select("Initializer", list(initializers.INITIALIZERS), keys.init, config.init, defaults.init)
+    fields["init"] = select("Initializer", list(initializers.INITIALIZERS), keys.init, config.init, defaults.init)
     return fields
 
 
@@ -186,14 +186,14 @@ def training_controls(config, keys=state.TRAIN_RUN_KEYS, per_run=(), defaults=DE
     not drawn here."""
     fields = {}
     if "optimizer" not in per_run:
-        fields["optimizer"] = _select(
+        fields["optimizer"] = select(
             "Optimizer", list(optimizers.OPTIMIZERS), keys.optimizer, config.optimizer, defaults.optimizer
         )
     seed_widget(keys.lr, nearest(LEARNING_RATES, config.lr))
     fields["lr"] = st.select_slider(
         "Learning rate", LEARNING_RATES, nearest(LEARNING_RATES, defaults.lr), typed, key=keys.lr, bind=state.URL
     )
-    fields["schedule"] = _select(
+    fields["schedule"] = select(
         "Learning-rate schedule", list(optimizers.SCHEDULES), keys.schedule, config.schedule, defaults.schedule
     )
     if fields["schedule"] != "constant":
@@ -280,7 +280,7 @@ def keep_valid(key, options, default):
         st.session_state[key] = default
 
 
-def _select(label, options, key, current, default):
+def select(label, options, key, current, default):
     """A selectbox bound to the URL showing ``default`` when nothing set it; a kept value not among
     ``options`` becomes ``current``."""
     keep_valid(key, options, current if current in options else options[0])

@@ -1,4 +1,4 @@
-"""What every side-by-side page shares: its run group kept in a :class:`~ui.state.Slot` as (group, names),
+"""What every side-by-side page shares: its run group kept in a :class:`~ui.state.Slot` as (group, names, key),
 Step / ×10 / ×100 / Play / Reset for all runs at once, and where each run is."""
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from .text import plain
 STEPS_PER_FRAME = [1, 2, 5, 10, 20]
 
 
-def current_group(slot, configs, names):
-    """The group of runs for ``configs`` named ``names``, kept in ``slot``: the same names keep the group and
-    move each run to its configuration (live fields apply; any other change rebuilds that run); other
-    names build a new group. When some runs are rebuilt, the others go back to step 0 too, so every run
-    has taken the same steps on the same batches. An uploaded table is the dataset of a configuration
-    that names the CSV. A group that cannot be built is refused with the reason, and the one shown so
-    far stays. Returns (group, names)."""
-    tables = [state.CSV_DATASET.get() if c.dataset == experiment.CSV else None for c in configs]
+def current_group(slot, configs, names, datasets=None, starts=None, key=None):
+    """The group of runs for ``configs`` named ``names``, kept in ``slot``: the same names (and ``key``) keep
+    the group and move each run to its configuration (live fields apply; any other change rebuilds that
+    run); other names build a new group. When some runs are rebuilt, the others go back to step 0 too, so
+    every run has taken the same steps on the same batches. An uploaded table is the dataset of a
+    configuration that names the CSV, unless ``datasets`` gives each run's; ``starts`` are the runs'
+    starts (see ``RunGroup``) and ``key`` names what ``datasets`` and ``starts`` hold. A group that cannot
+    be built is refused with the reason, and the one shown so far stays. Returns (group, names)."""
+    tables = datasets or [state.CSV_DATASET.get() if c.dataset == experiment.CSV else None for c in configs]
     kept = slot.get()
-    if kept is not None and kept[1] == names:
+    if kept is not None and kept[1] == names and kept[2] == key:
         group = kept[0]
         rebuilt = group.update(configs, tables)
         if any(rebuilt) and not all(rebuilt):  # keep the runs in step: the others start over with it
@@ -34,13 +35,13 @@ def current_group(slot, configs, names):
             st.toast("A run started over with its new settings; the others did too, so all stay in step.")
     else:
         try:
-            group = RunGroup(configs, datasets=tables)
+            group = RunGroup(configs, datasets=tables, starts=starts)
         except ValueError as e:
             st.warning(plain(f"That comparison cannot be built: {e}."), icon=":material/warning:")
             if kept is None:
                 st.stop()
-            return kept  # the comparison shown so far stays
-        slot.set((group, names))
+            return kept[:2]  # the comparison shown so far stays
+        slot.set((group, names, key))
     for name, run in zip(names, group, strict=True):
         if run.problem:
             st.warning(plain(f"{name}: {run.problem}"), icon=":material/warning:")

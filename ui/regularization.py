@@ -162,7 +162,7 @@ def run_settings(network):
     for letter, keys, col in zip(LETTERS, SETTINGS, st.columns(n_runs), strict=False):
         with col:
             st.markdown(f"**Run {letter}**")
-            optimizer = _select("Optimizer", OPTIMIZERS, keys.optimizer, stated(keys.optimizer))
+            optimizer = controls.select("Optimizer", OPTIMIZERS, keys.optimizer, *[stated(keys.optimizer)] * 2)
             l1 = _slider("L1 λ", controls.PENALTIES, keys.l1, stated(keys.l1))
             l2 = _slider("L2 λ", controls.PENALTIES, keys.l2, stated(keys.l2))
             decay = _slider("AdamW decay", DECAYS, keys.decay, stated(keys.decay), disabled=optimizer != "adamw")
@@ -177,12 +177,6 @@ def run_settings(network):
         "weight by 1 − η·λ a step.)"
     )
     return settings
-
-
-def _select(label, options, key, default):
-    """A selectbox bound to the URL, showing ``default`` (the preset's) when nothing set it."""
-    controls.keep_valid(key, options, default)
-    return st.selectbox(label, options, options.index(default), key=key, bind=state.URL)
 
 
 def _slider(label, options, key, default, disabled=False):

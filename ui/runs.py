@@ -20,12 +20,15 @@ DOWNLOAD_HOLD_SECONDS = 1.5  # how long Play pauses for the browser to fetch a f
 class Run:
     """``config`` built into ``dataset`` and ``trainer``; :meth:`update` moves it to another configuration."""
 
-    def __init__(self, config=None, memory_budget_mb=experiment.MEMORY_BUDGET_MB, dataset=None):
+    def __init__(self, config=None, memory_budget_mb=experiment.MEMORY_BUDGET_MB, dataset=None, start=None):
+        """``dataset`` replaces the one ``config`` names (an uploaded table, a transfer target); ``start`` (a
+        ``transfer.Start``) is where every model of this run starts, rebuilds included."""
         self.memory_budget_mb = float(memory_budget_mb)
         self.config = config if config is not None else experiment.Config()
+        self.start = start
         if self.config.dataset == experiment.CSV and dataset is None:
             raise ValueError(NO_TABLE)
-        self.dataset, self.trainer = experiment.build(self.config, dataset, memory_budget_mb=self.memory_budget_mb)
+        self.dataset, self.trainer = experiment.build(self.config, dataset, self.memory_budget_mb, start)
         self._start_log()
         self.problem = None  # why the configuration last asked for could not be built
         self.message = None  # what the last action on this run (a weights upload) reported
@@ -50,7 +53,7 @@ class Run:
         try:
             if config.dataset == experiment.CSV and (dataset is None or not config.csv_id):
                 raise ValueError(NO_TABLE)
-            built = experiment.build(config, dataset, memory_budget_mb=self.memory_budget_mb)
+            built = experiment.build(config, dataset, self.memory_budget_mb, self.start)
         except ValueError as e:
             self.problem = f"That configuration cannot be trained: {e}. The current model is kept."
             self._apply_live(config)
@@ -138,15 +141,16 @@ class Run:
 class RunGroup:
     """Runs trained side by side: the same number of steps each, reset together, one budget split."""
 
-    def __init__(self, configs, memory_budget_mb=experiment.MEMORY_BUDGET_MB, datasets=None):
-        """``datasets[i]`` (an uploaded table) replaces the dataset ``configs[i]`` names; ValueError when a
-        configuration cannot be built."""
+    def __init__(self, configs, memory_budget_mb=experiment.MEMORY_BUDGET_MB, datasets=None, starts=None):
+        """``datasets[i]`` (an uploaded table) replaces the dataset ``configs[i]`` names and ``starts[i]`` is
+        where run i starts (see :class:`Run`); ValueError when a configuration cannot be built."""
         if not configs:
             raise ValueError("a run group needs at least one configuration")
         self.memory_budget_mb = float(memory_budget_mb)
         datasets = datasets or [None] * len(configs)
+        starts = starts or [None] * len(configs)
         share = self.memory_budget_mb / len(configs)
-        self.runs = [Run(config, share, dataset) for config, dataset in zip(configs, datasets, strict=True)]
+        self.runs = [Run(*args) for args in zip(configs, [share] * len(configs), datasets, starts, strict=True)]
 
     def __len__(self):
         return len(self.runs)

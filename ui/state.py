@@ -132,7 +132,7 @@ DETAIL_TAB = Slot("train", "detail_tab")  # {panel prefix: kind of the layer ins
 
 # -- the Home page -----------------------------------------------------------------------------------
 HOME_KEYS = Keys("home_", ("w", "b", "lr", "start", "step1", "step10", "rewind", "fit", "surface"))
-INIT_GROUP = Slot("initializers", "group")  # (runs.RunGroup, run names) of the Initializers page
+INIT_GROUP = Slot("initializers", "group")  # (runs.RunGroup, run names, key) of the Initializers page
 INIT_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("i_")  # the shared data and training controls, apart from Train's
 INIT_KEYS = Keys(
     "i_", ("inits", "depth", "width", "clip", "play", "per_frame", "view", "step1", "step10", "step100", "reset")
@@ -141,7 +141,7 @@ INIT_OPTION = "i_opt_"  # + initializer + "_" + option: the option's field (e.g.
 INIT_CHART_PREFIX = "i_chart_"  # + the chart's name: the keys of the page's charts
 
 # -- the Regularization page -------------------------------------------------------------------------
-REG_GROUP = Slot("regularization", "group")  # (runs.RunGroup, run names) of the Regularization page
+REG_GROUP = Slot("regularization", "group")  # (runs.RunGroup, run names, key) of the Regularization page
 REG_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("r_")  # the shared data, model and training controls
 REG_KEYS = Keys("rp_", ("preset", "runs", "play", "per_frame", "view", "detail", "step1", "step10", "step100", "reset"))
 REG_SETTINGS = tuple(Keys(f"r{i + 1}_", ("optimizer", "l1", "l2", "decay", "dropout")) for i in range(4))
@@ -158,6 +158,17 @@ ATTR_KEYS = Keys(
 )  # fmt: skip
 ATTR_CHART_PREFIX = "a_chart_"  # + the chart's name
 ATTR_WIDGETS = Slot("attributions", "widgets")  # {widget key: value} last drawn
+
+# -- the Transfer page -------------------------------------------------------------------------------------
+TRANSFER_GROUP = Slot("transfer", "group")  # (runs.RunGroup, run names, key) of the Transfer page
+TRANSFER_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("t_")  # the network and training controls
+TRANSFER_KEYS = Keys(
+    "t_",
+    ("task", "pre_steps", "shifted", "per_class", "plan0", "plan1", "plan2", "goal", "layer", "play", "per_frame",
+     "step1", "step10", "step100", "reset"),
+)  # fmt: skip
+TRANSFER_CHART_PREFIX = "t_chart_"  # + the chart's name
+TRANSFER_WIDGETS = Slot("transfer", "widgets")  # {widget key: value} last drawn
 
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start

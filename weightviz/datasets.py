@@ -114,6 +114,13 @@ def _make(name, task, X, y, test_fraction, rng, **fields):
     return Dataset(name, task, X_train, y_train, X_test, y_test, **fields)
 
 
+def split(name, task, X, y, test_fraction=0.2, seed=0, **fields):
+    """A :class:`Dataset` of ``X``, ``y`` shuffled and split with ``np.random.default_rng(seed)``
+    (classification: each class in proportion), the other fields from ``fields``."""
+    rng = np.random.default_rng(seed)
+    return _make(name, task, np.asarray(X, dtype=float), np.asarray(y), test_fraction, rng, **fields)
+
+
 def _standardizer(train):
     """(mean, scale, standardise) of the (finite) ``train`` columns: ``standardise(X) = (X - mean) / scale``,
     constant columns left at scale 1.

@@ -122,9 +122,11 @@ def load_dataset(config):
 MEMORY_BUDGET_MB = limits.HISTORY_MB  # history memory of one run; a run group splits it between its runs
 
 
-def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
-    """(dataset, trainer) for ``config``; ``dataset`` overrides the named one (an uploaded CSV);
-    ``memory_budget_mb`` bounds what the trainer's history keeps (see ``History``).
+def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB, start=None):
+    """(dataset, trainer) for ``config``; ``dataset`` overrides the named one (an uploaded CSV, a transfer
+    target); ``memory_budget_mb`` bounds what the trainer's history keeps (see ``History``); ``start`` (a
+    ``transfer.Start``) copies pre-trained layers into the new model and gives the trainer its options
+    (``layer_lr``, ``eval_every``).
 
     Raises ValueError, with a reason a user can act on, for a configuration that cannot train.
     """
@@ -150,6 +152,7 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
         dropout=config.dropout if hidden else 0.0,
         batch_norm=config.batch_norm and bool(hidden),
     )
+    options = start.trainer_options(model) if start is not None else {}
     trainer = Trainer(
         model,
         ds.X_train,
@@ -167,6 +170,7 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB):
         schedule_options=SCHEDULE_LENGTH[config.schedule](int(steps)),
         memory_budget_mb=memory_budget_mb,
         clip_norm=config.clip_norm,
+        **options,
     )
     return ds, trainer
 

@@ -18,6 +18,9 @@ INIT_HIDDEN_LAYERS = 12  # hidden layers on Initializers (its networks are at mo
 UNITS = 512  # units in one hidden layer
 OUTPUTS = 1_000  # outputs (classes) of a model a weights file may hold
 SIDE_BY_SIDE_RUNS = 4  # runs on a side-by-side page
+PRETRAIN_STEPS = 5_000  # steps of one pre-training on the Transfer page
+PRETRAIN_UNITS = 512  # hidden units (all layers) of a network pre-trained there
+PRETRAINED_KEPT = 16  # pre-trained networks kept for every visitor (each ≤ 0.3 MB)
 
 # -- data --------------------------------------------------------------------------------------------------
 CSV_BYTES = 50 * MiB  # an uploaded CSV (also Streamlit's server.maxUploadSize in .streamlit/config.toml)
@@ -67,6 +70,9 @@ LIMITS = {
     "CSV_CELLS": Limit(CSV_CELLS, "rows × columns of an uploaded table", "datasets"),
     "CSV_FEATURES": Limit(CSV_FEATURES, "feature columns of an uploaded table", "datasets"),
     "CSV_CLASSES": Limit(CSV_CLASSES, "classes of an uploaded table's target", "datasets"),
+    "PRETRAIN_STEPS": Limit(PRETRAIN_STEPS, "steps of a pre-training on Transfer", "transfer"),
+    "PRETRAIN_UNITS": Limit(PRETRAIN_UNITS, "hidden units of a network pre-trained on Transfer", "transfer"),
+    "PRETRAINED_KEPT": Limit(PRETRAINED_KEPT, "pre-trained networks kept for all visitors", "transfer"),
     "HISTORY_MB": Limit(HISTORY_MB, "MB of recorded history per run (split on side-by-side pages)", "experiment"),
     "LONG_RUN_STEPS": Limit(LONG_RUN_STEPS, "steps one Train click runs", "ui.actions"),
     "SCHEDULE_STEPS": Limit(SCHEDULE_STEPS, "steps of a learning-rate schedule", "experiment"),

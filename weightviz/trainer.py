@@ -217,6 +217,12 @@ class Trainer:
         self._loaded = "its weights were loaded from a file"
         self.reset()
 
+    @property
+    def initial_weights(self):
+        """The weight matrices W₀ of step 0, (fan_in, fan_out) each: the arrays the trainer keeps to reset
+        (read them, do not write them)."""
+        return [self._initial_state[f"W{layer}"] for layer in range(len(self.model.weights))]
+
     @_locked
     def set_weight_decay(self, weight_decay):
         """AdamW's decoupled decay λ from the next step on (the optimizer keeps its moments); ValueError for

@@ -3,8 +3,8 @@
 No streamlit here: pages call these and hand the figure to ``st.plotly_chart``; tests inspect
 ``fig.data``. One module per kind of view: curves over training time, matrices (heatmaps,
 histograms, unit images), data space (boundaries, fits, loss surfaces), the network graph, and runs
-compared layer by layer (propagation), what penalties do run beside run
-(regularization), and feature attributions drawn as ``shap`` draws them (attributions).
+compared layer by layer (propagation), what penalties do run beside run (regularization), how far
+transferred layers moved (transfer), and feature attributions drawn as ``shap`` draws them (attributions).
 """
 
 from .attributions import (
@@ -45,6 +45,7 @@ from .regularization import (
     runs_over_time,
     weights_and_zeros,
 )
+from .transfer import layer_changes
 
 __all__ = [
     "MAX_HEATMAP_SIDE",
@@ -71,6 +72,7 @@ __all__ = [
     "fitted_curve",
     "histogram_now_vs_init",
     "is_pooled",
+    "layer_changes",
     "layer_distributions",
     "layer_distributions_side_by_side",
     "layer_profile",

@@ -14,6 +14,7 @@ from .style import (
     CLASS_COLORS,
     DIVERGING,
     INIT_COLOR,
+    MAGNITUDE,
     NAN_COLOR,
     TEST_COLOR,
     TITLE_SIZE,
@@ -45,8 +46,10 @@ def matrix_heatmap(
     max_side=MAX_HEATMAP_SIDE,
     width=CHART_WIDTH,
     hover=True,
+    magnitude=False,
 ):
-    """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero.
+    """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero (``magnitude``:
+    a matrix of sizes ≥ 0, such as |W − W₀|, on a sequential scale from 0, white to dark).
 
     Rows are the inputs of the layer, columns its units, both numbered from 1 (as "unit 1" on the
     page and in the network graph); up to ``MAX_LABELS`` rows show ``row_labels`` (feature names) as
@@ -62,6 +65,8 @@ def matrix_heatmap(
     with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in a block mean is NaN
         pooled, (fr, fc) = pool_matrix(M, max_side)
     zmin, zmax = symmetric_range(pooled)
+    if magnitude:
+        zmin = 0.0
     rows, cols = pooled.shape
     notes = []  # subtitle lines
     labels = plain_labels(row_labels) if row_labels is not None and len(row_labels) == M.shape[0] else None
@@ -83,7 +88,8 @@ def matrix_heatmap(
     plot_width = width - 20 - (22 + y_ticks + 6) - (10 + 6 + 40)
     # a colourbar as short as a plot of a few rows (under ~120 px) holds three labels: −v, 0, v (v: zmax to
     # one digit); plotly's own choice puts five there, on top of each other
-    short_bar = {"tickmode": "array", "tickvals": _end_ticks(zmax)} if height - 125 < 120 else {}
+    end_ticks = [0.0, _end_ticks(zmax)[-1]] if magnitude else _end_ticks(zmax)
+    short_bar = {"tickmode": "array", "tickvals": end_ticks} if height - 125 < 120 else {}
     customdata, hover_row, hover_col = [], "%{y}", "%{x}"
     if not hover:
         row_text = col_text = None
@@ -110,8 +116,8 @@ def matrix_heatmap(
             z=z,
             zmin=zmin,
             zmax=zmax,
-            zmid=0,
-            colorscale=DIVERGING,
+            zmid=None if magnitude else 0,
+            colorscale=MAGNITUDE if magnitude else DIVERGING,
             customdata=np.dstack(customdata) if customdata else None,
             hovertemplate=(
                 f"{row_name} {hover_row} → {col_name} {hover_col}<br>{value}<extra></extra>" if hover else None
@@ -122,7 +128,7 @@ def matrix_heatmap(
     )
     odd = []
     if big > zmax:
-        notes.append(f"colours stop at ±{brief(zmax)}; largest {brief(big)}")
+        notes.append(f"colours stop at {'' if magnitude else '±'}{brief(zmax)}; largest {brief(big)}")
     n_inf, n_nan = int(np.isinf(M).sum()), int(np.isnan(M).sum())
     if n_inf:
         odd.append(f"{n_inf:,} infinite (saturated)")

@@ -13,6 +13,7 @@ from .draft import Draft
 TRAIN_COLOR, TEST_COLOR, BATCH_COLOR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
 INIT_COLOR = "rgba(120,120,120,0.45)"
 DIVERGING = "RdBu"  # negative red, positive blue, zero white
+MAGNITUDE = "Blues"  # sizes ≥ 0 (|W − W₀|): white at 0, dark blue at the largest
 NAN_COLOR = "#000000"  # NaN cells of a heatmap: a colour the diverging scale never uses
 CLASS_COLORS = (
     "#1f77b4",
