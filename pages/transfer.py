@@ -22,6 +22,7 @@ st.write(
 with st.sidebar:
     share_slot = st.container()
     chosen = compare.settings()
+compare.examples(chosen)
 pre = compare.pretrained(chosen)
 st.caption(compare.pretraining_note(pre))
 group, names = compare.current_group(chosen, pre)

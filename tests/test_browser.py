@@ -67,7 +67,7 @@ def wait_until_idle(pg, timeout=30_000):
     pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     pg.wait_for_timeout(400)  # let a rerun that a click triggered begin
     pg.wait_for_selector('[data-test-script-state="notRunning"]', timeout=timeout)
-    pg.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=timeout)
+    pg.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="wvLivePlot"]', timeout=timeout)
 
 
 def wait_for_drawn_charts(pg, n, kind="stPlotlyChart"):
@@ -674,6 +674,30 @@ def test_a_regularization_link_and_a_page_switch_keep_controls_and_steps(browser
         shot(pg, "share-regularization-opened")
 
 
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_transfer_page_pretrains_and_compares_three_runs(browser, server, width):
+    with window(browser, width, height=1000) as ctx:
+        pg = open_page(ctx, server, "transfer")
+        assert pg.locator("h1").first.inner_text() == "Transfer learning"
+        pg.wait_for_selector("text=/Pre-trained layers \\(64 → 64, relu\\) from clean digits/", timeout=60_000)
+        wait_for_drawn_charts(pg, 2 + 1 + 3 + 3, "wvLivePlot")  # accuracy, loss; changes; 3 heatmaps; 3 unit images
+        click(pg, "×100")
+        pg.wait_for_selector("text=Frozen features: step 100", timeout=30_000)
+        table = pg.locator('[data-testid="stDataFrame"]')
+        table.wait_for()
+        choose_by_typing(pg, "Layer 1 (64 → 64)", "freeze")  # the fine-tuned run's plan: a new group at step 0
+        pg.wait_for_selector("text=Fine-tuned: step 0", timeout=30_000)
+        play_until(pg, "text=/Fine-tuned: step [1-9][0-9]{2,}/")  # past 100
+        assert no_exception(pg) and clipped_labels(pg) == []
+        shot(pg, f"transfer-{width}px")
+        choose_by_typing(pg, "Source → target", "digits 0")
+        pg.wait_for_selector("text=/from digits 0–4, 2,000 steps/", timeout=60_000)
+        toggle(pg, "Pre-train on shifted copies too")
+        pg.wait_for_selector("text=/digits 0–4 and its one-pixel shifts/", timeout=60_000)
+        wait_until_idle(pg)
+        assert no_exception(pg) and clipped_labels(pg) == []
+
+
 def change_home(pg):
     press_slider(pg, "w (weight", "ArrowRight", 4)  # 0.5 → 0.7
     click(pg, "10 steps")
@@ -685,6 +709,13 @@ def change_initializers(pg):
     choose(pg, "Activation", "relu")
     click(pg, "×10")
     return "step=10", ".st-key-i_chart_where"
+
+
+def change_transfer(pg):
+    choose_by_typing(pg, "Layer 1 (64 → 64)", "fine-tune slowly")
+    press_slider(pg, "Labelled target examples per class", "ArrowRight")  # 10 → 30
+    click(pg, "×10")
+    return "step=10", ".st-key-t_chart_where"
 
 
 def change_attributions(pg):
@@ -699,8 +730,11 @@ def change_attributions(pg):
     return "step=1000", '[data-testid="stCaptionContainer"]'
 
 
-@pytest.mark.parametrize(("path", "change"), [("", change_home), ("initializers", change_initializers),
-                                              ("attributions", change_attributions)])  # fmt: skip
+CHANGES = [("", change_home), ("initializers", change_initializers), ("attributions", change_attributions),
+           ("transfer", change_transfer)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "change"), CHANGES)
 def test_every_pages_link_opens_the_same_in_a_fresh_browser(browser, server, path, change):
     """The other pages' round trip: change controls, train, take the address; a new session shows the same."""
     with window(browser, 1024, height=1000) as ctx:

@@ -31,7 +31,7 @@ def run(start, config=SMALL, per_class=5, steps=30, **fields):
 def test_a_target_has_per_class_training_examples_and_tests_on_every_other_one(task):
     ds = transfer.target(task, 10, seed=3)
     assert np.array_equal(np.bincount(ds.y_train), [10] * len(ds.class_names))
-    X_pool, _, _ = transfer._pool(task)
+    _, X_pool, _, _ = transfer._pool(task)
     assert len(ds.X_train) + len(ds.X_test) == len(X_pool)
     train_rows = {row.tobytes() for row in ds.X_train}
     assert not any(row.tobytes() in train_rows for row in ds.X_test)
@@ -51,14 +51,14 @@ def test_a_target_size_the_pool_cannot_hold_is_refused(per_class):
 def test_no_image_is_in_both_a_source_and_its_target():
     for task in transfer.TASKS:
         source = transfer.source(task)
-        X_pool, y_pool, names = transfer._pool(task)
+        _, X_pool, _, _ = transfer._pool(task)
         source_rows = {row.tobytes() for row in np.concatenate([source.X_train, source.X_test])}
         assert not any(row.tobytes() in source_rows for row in X_pool)
-    assert transfer.source(SPLIT).class_names == list("01234") and transfer._pool(SPLIT)[2] == list("56789")
+    assert transfer.source(SPLIT).class_names == list("01234") and transfer._pool(SPLIT)[3] == list("56789")
 
 
 def test_the_noisy_targets_are_the_same_classes_with_noise_of_the_stated_size():
-    X_noisy, y, names = transfer._pool(NOISY)
+    _, X_noisy, y, names = transfer._pool(NOISY)
     X_clean, y_clean = transfer._halves()[1]
     assert np.array_equal(y, y_clean) and names == list("0123456789")
     assert X_noisy.min() >= 0 and X_noisy.max() <= 1

@@ -29,7 +29,7 @@ DEFAULT_PER_CLASS = 10
 GOALS = (50, 60, 70, 80, 85, 90, 95)  # the test accuracy (%) whose steps to reach the table counts
 DEFAULT_GOAL = 80
 PLAN_KEYS = (KEYS.plan0, KEYS.plan1, KEYS.plan2)
-UNIT_IMAGES = 16  # first-layer units drawn as 8×8 images
+UNIT_IMAGES = 8  # first-layer units drawn as 8×8 images, 2 to a line (three charts share a row at 1024 px)
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,19 @@ def pretrained(chosen):
     except ValueError as e:
         st.error(plain(f"The network cannot be pre-trained: {e}."))
         st.stop()
+
+
+def examples(chosen):
+    """A few source and target training images side by side (static: the page's st.plotly_chart, which also
+    loads the Plotly.js the live charts use)."""
+    source, target = transfer.source(chosen.task), transfer.target(chosen.task, chosen.per_class, chosen.config.seed)
+    left, right = st.columns(2)
+    said = {"Source": f"{len(source.X_train):,} labelled examples",
+            "Target": f"{chosen.per_class} labelled per class, {len(target.X_test):,} to test on"}  # fmt: skip
+    for col, ds, what in ((left, source, "Source"), (right, target, "Target")):
+        labels = [ds.class_names[int(c)] for c in ds.y_train]
+        fig = figures.example_images(ds.X_train, labels, (8, 8), f"{what}: {ds.name}<br><sup>{said[what]}</sup>")
+        col.plotly_chart(fig, key=f"{CHART}{what.lower()}_examples")
 
 
 def pretraining_note(pre):
@@ -224,16 +237,19 @@ def comparison(names, runs, goal, layer, playing):
         "stays at 0; a fine-tuned layer that moves little kept what pre-training found; the new output layer "
         "moves most in every run."
     )
-    cols = st.columns(len(runs))
-    for i, (col, name, run) in enumerate(zip(cols, names, runs, strict=True)):
+    moved = []
+    for run in runs:
         with run.trainer.lock:
-            moved = transfer.moved(run.trainer.model.weights[layer], run.trainer.initial_weights[layer])
-        title = f"{name}: |W − W₀|"
-        plots.live_chart(col, figures.matrix_heatmap(moved, title, magnitude=True), f"{CHART}heat_{i}", playing)
+            moved.append(transfer.moved(run.trainer.model.weights[layer], run.trainer.initial_weights[layer]))
+    top = max(float(m.max(initial=0.0)) for m in moved)  # one scale for the three: white is 0 in each
+    for i, (col, name, M) in enumerate(zip(st.columns(len(runs)), names, moved, strict=True)):
+        fig = figures.matrix_heatmap(M, f"{name}: |W − W₀|", magnitude=True, zmax=top)
+        plots.live_chart(col, fig, f"{CHART}heat_{i}", playing)
     st.caption(
-        f"How far every weight of {layer_names[layer]} moved from its start (rows: its inputs, columns: its units); "
-        "white did not move. W₀ is the pre-trained weight where a run copied it, and the run's fresh draw where it "
-        "started from scratch. Large matrices are shown as means of blocks (the title says so)."
+        f"How far every weight of {layer_names[layer]} moved from its start (rows: its inputs, columns: its units), "
+        "on one colour scale for the three runs; white did not move. W₀ is the pre-trained weight where a run copied "
+        "it, and the run's fresh draw where it started from scratch. Large matrices are shown as means of blocks "
+        "(the title says so)."
     )
     unit_images(names, runs, playing)
 
@@ -249,12 +265,13 @@ def unit_images(names, runs, playing):
     cols = st.columns(3)
     parts = (("At the start", W0), ("Now", W), ("Change", W - W0))
     for i, (col, (title, M)) in enumerate(zip(cols, parts, strict=True)):
-        fig = figures.unit_images(M, shape, max_units=UNIT_IMAGES, columns=4, title=title)
+        fig = figures.unit_images(M[:, :UNIT_IMAGES], shape, max_units=UNIT_IMAGES, columns=2, title=title)
         plots.live_chart(col, fig, f"{CHART}units_{i}", playing)
     action = fine.start.plan[0]
     start = "the pre-trained weights" if action in transfer.COPIED else "a fresh draw (the plan re-initializes it)"
     st.caption(
         f"The fine-tuned run's first {UNIT_IMAGES} units of layer 1 (it is set to {action}), each unit's 64 incoming "
         f"weights drawn as the 8×8 image it responds to (blue: a dark-on-light pixel there raises the unit). At the "
-        f"start they are {start}; fine-tuning changes them only a little when they already suit the target."
+        f"start they are {start}; fine-tuning changes them only a little when they already suit the target. A blank "
+        "tile under Change is a unit that never fired on the target's examples (a dead ReLU): it got no gradient."
     )

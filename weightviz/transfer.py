@@ -77,7 +77,7 @@ class Task:
 
     description: str
     make_source: Callable[[], datasets.Dataset]  # the source task, split into train and test (fixed)
-    make_pool: Callable[[], tuple[np.ndarray, np.ndarray, list[str]]]  # target (X, y, class names), fixed
+    make_pool: Callable[[], tuple[str, np.ndarray, np.ndarray, list[str]]]  # target (name, X, y, class names)
 
 
 # -- the digits ---------------------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def _first_five():
 def _last_five():
     X, y = _digits()
     keep = y >= 5
-    return X[keep], y[keep] - 5, list("56789")
+    return "digits 5–9", X[keep], y[keep] - 5, list("56789")
 
 
 def _clean_half():
@@ -128,7 +128,7 @@ def _clean_half():
 def _noisy_half():
     X, y = _halves()[1]
     noise = np.random.default_rng(1).normal(0.0, NOISE_SIGMA, X.shape)
-    return np.clip(X + noise, 0.0, 1.0), y, list("0123456789")
+    return "noisy digits", np.clip(X + noise, 0.0, 1.0), y, list("0123456789")
 
 
 TASKS = {
@@ -168,7 +168,7 @@ def target(task, per_class, seed=0):
     """The target dataset: ``per_class`` training examples of each class drawn from the task's pool with
     ``np.random.default_rng(seed)``, the rest of the pool as the test set. ValueError when a class has no
     example left to test on."""
-    X, y, class_names = _pool(task)
+    name, X, y, class_names = _pool(task)
     per_class = int(per_class)
     counts = np.bincount(y, minlength=len(class_names))
     if not 1 <= per_class < counts.min():
@@ -178,7 +178,7 @@ def target(task, per_class, seed=0):
     train = rng.permutation(train)
     test = np.setdiff1d(np.arange(len(y)), train)
     ds = datasets.Dataset(
-        f"{task}: {per_class} per class",
+        name,
         "multiclass",
         X[train],
         y[train].astype(np.intp),

@@ -45,7 +45,7 @@ from .regularization import (
     runs_over_time,
     weights_and_zeros,
 )
-from .transfer import layer_changes
+from .transfer import example_images, layer_changes
 
 __all__ = [
     "MAX_HEATMAP_SIDE",
@@ -54,6 +54,7 @@ __all__ = [
     "attribution_images",
     "beeswarm",
     "dependence",
+    "example_images",
     "importance",
     "methods_compared",
     "waterfall",

@@ -47,9 +47,11 @@ def matrix_heatmap(
     width=CHART_WIDTH,
     hover=True,
     magnitude=False,
+    zmax=None,
 ):
     """A weight (or gradient) matrix (fan_in, fan_out) on a diverging scale centred on zero (``magnitude``:
-    a matrix of sizes ≥ 0, such as |W − W₀|, on a sequential scale from 0, white to dark).
+    a matrix of sizes ≥ 0, such as |W − W₀|, on a sequential scale from 0, white to dark). ``zmax`` sets
+    where the colours end (charts drawn side by side share one scale); by default the matrix's own range.
 
     Rows are the inputs of the layer, columns its units, both numbered from 1 (as "unit 1" on the
     page and in the network graph); up to ``MAX_LABELS`` rows show ``row_labels`` (feature names) as
@@ -64,9 +66,9 @@ def matrix_heatmap(
     M = np.asarray(M, dtype=float)
     with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in a block mean is NaN
         pooled, (fr, fc) = pool_matrix(M, max_side)
-    zmin, zmax = symmetric_range(pooled)
-    if magnitude:
-        zmin = 0.0
+    zmin, own_zmax = symmetric_range(pooled)
+    zmax = own_zmax if zmax is None or not zmax > 0 else float(zmax)
+    zmin = 0.0 if magnitude else -zmax
     rows, cols = pooled.shape
     notes = []  # subtitle lines
     labels = plain_labels(row_labels) if row_labels is not None and len(row_labels) == M.shape[0] else None
@@ -268,7 +270,9 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
     fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
     fig.update_xaxes(showticklabels=False)
     if units < W.shape[1]:
-        title += f" (first {units} of {W.shape[1]} units)"
+        note = f"first {units} of {W.shape[1]} units"
+        inline = f"{title} ({note})"
+        title = inline if fits(inline, TITLE_SIZE, bold=True) else f"{title}<br><sup>{note}</sup>"
     if non_finite:
         title += f"<br><sup>{non_finite:,} non-finite weights: ±∞ at the ends of the scale, NaN blank</sup>"
     return layout(fig, title, height=120 + 70 * rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .draft import Draft, bar
+from .draft import Draft, bar, heatmap
 from .regularization import RUN_COLORS
 from .style import label, layout
 
@@ -28,3 +28,26 @@ def layer_changes(changes, layer_names, title="How much of each layer changed"):
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="‖W − W₀‖ / ‖W₀‖ (%)", range=[0, max(1.0, 1.08 * top)])
     return layout(fig, title, height=280)
+
+
+def example_images(X, labels, image_shape, title, n=16, columns=8):
+    """The first ``n`` rows of ``X`` drawn as grey images (0 white, 1 black), tiled ``columns`` to a line, each
+    with its label on hover."""
+    h, w = image_shape
+    n = min(n, len(X))
+    rows = max(1, int(np.ceil(n / columns)))
+    mosaic = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan)
+    label_of = np.full(mosaic.shape, "", dtype=object)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = np.asarray(X[i]).reshape(h, w)
+        label_of[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = str(labels[i])
+    fig = Draft(
+        heatmap(
+            z=mosaic, zmin=0.0, zmax=1.0, colorscale="Greys", showscale=False, customdata=label_of,
+            hovertemplate="label %{customdata}<br>pixel %{z:.2f}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    return layout(fig, title, height=70 + 48 * rows)
