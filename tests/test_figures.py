@@ -125,7 +125,7 @@ def test_decision_boundary_marks_test_points_apart(run):
 def test_unit_images_and_linear_weights(rng):
     fig = figures.unit_images(rng.normal(size=(64, 40)), (8, 8))
     z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (4 * 9 - 1, 8 * 9 - 1) and "first 32 of 40" in fig.layout.title.text
+    assert z.shape == (4 * 9 - 1, 8 * 9 - 1) and "first 32 of 40" in fig.layout.title.subtitle.text
     lin = figures.linear_weights(np.array([[1.0], [-2.0]]), np.array([0.5]), ["area", "age"])
     assert list(lin.data[0].y) == ["area", "age"] and "bias b = 0.5000" in lin.layout.title.text
     multi = figures.linear_weights(rng.normal(size=(2, 3)), np.zeros(3), ["a", "b"], ["x", "y", "z"])
