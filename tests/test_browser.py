@@ -683,13 +683,15 @@ def test_transfer_page_pretrains_and_compares_three_runs(browser, server, width)
         wait_for_drawn_charts(pg, 2 + 1 + 3 + 3, "wvLivePlot")  # accuracy, loss; changes; 3 heatmaps; 3 unit images
         click(pg, "×100")
         pg.wait_for_selector("text=Frozen features: step 100", timeout=30_000)
-        table = pg.locator('[data-testid="stDataFrame"]')
-        table.wait_for()
-        choose_by_typing(pg, "Layer 1 (64 → 64)", "freeze")  # the fine-tuned run's plan: a new group at step 0
-        pg.wait_for_selector("text=Fine-tuned: step 0", timeout=30_000)
-        play_until(pg, "text=/Fine-tuned: step [1-9][0-9]{2,}/")  # past 100
+        pg.locator('[data-testid="stDataFrame"]').wait_for()
+        play_until(pg, "text=/Fine-tuned: step [2-9][0-9]{2,}/")  # past 200
         assert no_exception(pg) and clipped_labels(pg) == []
         shot(pg, f"transfer-{width}px")
+        pg.get_by_text("Accuracy and loss on the target's test set").scroll_into_view_if_needed()
+        pg.wait_for_timeout(500)
+        shot(pg, f"transfer-charts-{width}px")
+        choose_by_typing(pg, "Layer 1 (64 → 64)", "freeze")  # the fine-tuned run's plan: a new group at step 0
+        pg.wait_for_selector("text=Fine-tuned: step 0", timeout=30_000)
         choose_by_typing(pg, "Source → target", "digits 0")
         pg.wait_for_selector("text=/from digits 0–4, 2,000 steps/", timeout=60_000)
         toggle(pg, "Pre-train on shifted copies too")

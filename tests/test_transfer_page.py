@@ -7,7 +7,7 @@ import numpy as np
 
 from tests.test_pages import TRANSFER, figures, open_link, set_widget, shown, title
 from ui import runs, state
-from weightviz import experiment, transfer
+from weightviz import MLP, checkpoints, experiment, transfer
 
 
 def group_of(at):
@@ -102,3 +102,35 @@ def test_settings_and_runs_survive_another_page():
     (_, fine_back, _), _ = group_of(at)
     assert fine_back is fine and fine.trainer.step_count == 10
     assert at.selectbox(key="t_plan0").value == "freeze" and at.selectbox(key="t_task").value.startswith("digits 0")
+
+
+def upload_weights(at, content, name="weightviz-64-32-10.npz"):
+    at.file_uploader(key="t_weights_file").set_value((name, content, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+
+
+def test_a_weights_file_replaces_pretraining_and_a_wrong_one_is_explained_and_changes_nothing():
+    at = open_link(TRANSFER, {})
+    own = MLP([64, 32, 16, 10], "tanh", "multiclass", "he_normal", seed=9)
+    upload_weights(at, checkpoints.save_bytes(own))
+    (scratch, fine, frozen), _ = group_of(at)
+    assert fine.config.hidden_sizes == (32, 16) and fine.config.activation == "tanh"
+    assert np.array_equal(fine.trainer.initial_weights[0], own.weights[0])
+    assert np.array_equal(frozen.trainer.initial_weights[1], own.weights[1])
+    assert not np.array_equal(scratch.trainer.initial_weights[0], own.weights[0])
+    assert at.selectbox(key="t_plan1")  # a plan for each of the file's hidden layers
+    assert "weights file, which a link does not carry" in " ".join(shown(at.caption))
+    at.button(key="t_step10").click().run()
+    for content, said in (
+        (b"not a zip", "cannot be used"),
+        (checkpoints.save_bytes(MLP([2, 8, 1], seed=1)), "takes 2 inputs; the digits have 64 pixels"),
+        (checkpoints.save_bytes(MLP([64, 10], task="multiclass")), "no hidden layer"),
+    ):
+        upload_weights(at, content, "bad.npz")
+        assert any(e.startswith("bad.npz cannot be used") and said in e for e in shown(at.error)), shown(at.error)
+        assert "the layers of weightviz-64-32-10.npz stay" in " ".join(shown(at.error))
+        (_, still, _), _ = group_of(at)
+        assert still is fine and fine.trainer.step_count == 10
+    at.file_uploader(key="t_weights_file").set_value(None).run()  # removed: pre-training here again
+    (_, back, _), _ = group_of(at)
+    assert back.config.hidden_sizes == (64,) and back.config.activation == "relu"

@@ -164,11 +164,12 @@ TRANSFER_GROUP = Slot("transfer", "group")  # (runs.RunGroup, run names, key) of
 TRANSFER_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("t_")  # the network and training controls
 TRANSFER_KEYS = Keys(
     "t_",
-    ("task", "pre_steps", "shifted", "per_class", "plan0", "plan1", "plan2", "goal", "layer", "play", "per_frame",
-     "step1", "step10", "step100", "reset"),
+    ("task", "pre_steps", "shifted", "per_class", "weights_file", "goal", "layer", "play", "per_frame", "step1",
+     "step10", "step100", "reset", *(f"plan{i}" for i in range(8))),
 )  # fmt: skip
 TRANSFER_CHART_PREFIX = "t_chart_"  # + the chart's name
 TRANSFER_WIDGETS = Slot("transfer", "widgets")  # {widget key: value} last drawn
+TRANSFER_UPLOAD = Slot("transfer", "upload")  # (file id, transfer.Pretrained) of the last usable weights file
 
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from weightviz import activations, experiment, figures, transfer
+from weightviz import activations, checkpoints, experiment, figures, limits, transfer
 
-from . import controls, groups, plots, state
+from . import controls, groups, plots, share, state
 from .text import plain
 
 KEYS, RUN_KEYS = state.TRANSFER_KEYS, state.TRANSFER_RUN_KEYS
@@ -28,7 +28,8 @@ DEFAULT_PRE_STEPS = 2000
 DEFAULT_PER_CLASS = 10
 GOALS = (50, 60, 70, 80, 85, 90, 95)  # the test accuracy (%) whose steps to reach the table counts
 DEFAULT_GOAL = 80
-PLAN_KEYS = (KEYS.plan0, KEYS.plan1, KEYS.plan2)
+PLAN_KEYS = tuple(getattr(KEYS, f"plan{i}") for i in range(limits.HIDDEN_LAYERS))  # a weights file has ≤ 8
+FROM_FILE = "its pre-trained layers came from a weights file, which a link does not carry"
 UNIT_IMAGES = 8  # first-layer units drawn as 8×8 images, 2 to a line (three charts share a row at 1024 px)
 
 
@@ -43,6 +44,7 @@ class Settings:
     per_class: int
     plan: tuple
     config: experiment.Config
+    own: tuple | None = None  # (file id, transfer.Pretrained) of a weights file, which replaces pre-training
 
     @property
     def pretraining(self):
@@ -50,6 +52,11 @@ class Settings:
         c = self.config
         return {"task": self.task, "hidden_sizes": c.hidden_sizes, "steps": self.pre_steps, "seed": c.seed,
                 "activation": c.activation, "shifted": self.shifted}  # fmt: skip
+
+    @property
+    def layers_key(self):
+        """What identifies the pre-trained layers: a weights file, or the pre-training's settings."""
+        return ("file", self.own[0]) if self.own else tuple(self.pretraining.items())
 
 
 def widget_keys():
@@ -80,20 +87,13 @@ def settings():
         bind=state.URL, help="The rest of the target's examples are its test set",
     )  # fmt: skip
     st.subheader("Network and pre-training")
-    default_net = ", ".join(map(str, DEFAULT.hidden_sizes))
-    network = controls.select("Hidden layers", list(NETWORKS), RUN_KEYS.hidden, default_net, default_net)
-    hidden = experiment.parse_hidden_sizes(network)
-    names = list(activations.ACTIVATIONS)
-    activation = controls.select("Activation", names, RUN_KEYS.activation, DEFAULT.activation, DEFAULT.activation)
-    controls.seed_widget(KEYS.pre_steps, DEFAULT_PRE_STEPS)
-    pre_steps = st.select_slider(
-        "Pre-training steps", PRE_STEPS, DEFAULT_PRE_STEPS, key=KEYS.pre_steps, bind=state.URL,
-        help="Adam, learning rate 0.01, batches of 32, on the source task; kept for every visitor once done",
-    )  # fmt: skip
-    shifted = st.checkbox(
-        "Pre-train on shifted copies too", key=KEYS.shifted, bind=state.URL,
-        help="Every source image and its 8 copies moved by one pixel: 9 times the examples, more general features",
-    )  # fmt: skip
+    own = own_layers()
+    if own is None:
+        hidden, activation, pre_steps, shifted = pretraining_controls()
+    else:
+        hidden, activation = own[1].hidden_sizes, own[1].activation
+        pre_steps, shifted = DEFAULT_PRE_STEPS, False
+        st.caption(plain(f"{pretraining_note(own[1])} The network's shape comes from the file; pre-training is off."))
     st.subheader("The fine-tuned run, layer by layer")
     sizes = [64, *hidden]
     actions = list(transfer.ACTIONS)
@@ -105,12 +105,58 @@ def settings():
     st.subheader("Training (every run)")
     training = controls.training_controls(DEFAULT, RUN_KEYS, defaults=DEFAULT)
     config = DEFAULT.replace(hidden_sizes=hidden, activation=activation, **training)
-    return Settings(task, int(pre_steps), bool(shifted), int(per_class), plan, config)
+    return Settings(task, int(pre_steps), bool(shifted), int(per_class), plan, config, own)
+
+
+def pretraining_controls():
+    """Hidden layers, activation, pre-training steps and shifted copies: (hidden sizes, activation, steps, shifted)."""
+    default_net = ", ".join(map(str, DEFAULT.hidden_sizes))
+    network = controls.select("Hidden layers", list(NETWORKS), RUN_KEYS.hidden, default_net, default_net)
+    names = list(activations.ACTIVATIONS)
+    activation = controls.select("Activation", names, RUN_KEYS.activation, DEFAULT.activation, DEFAULT.activation)
+    controls.seed_widget(KEYS.pre_steps, DEFAULT_PRE_STEPS)
+    pre_steps = st.select_slider(
+        "Pre-training steps", PRE_STEPS, DEFAULT_PRE_STEPS, key=KEYS.pre_steps, bind=state.URL,
+        help="Adam, learning rate 0.01, batches of 32, on the source task; kept for every visitor once done",
+    )  # fmt: skip
+    shifted = st.checkbox(
+        "Pre-train on shifted copies too", key=KEYS.shifted, bind=state.URL,
+        help="Every source image and its 8 copies moved by one pixel: 9 times the examples, more general features",
+    )  # fmt: skip
+    return experiment.parse_hidden_sizes(network), activation, pre_steps, shifted
+
+
+def own_layers():
+    """A weights file (the Train page's download of a network on 64 inputs) whose hidden layers replace the
+    pre-training: (file id, transfer.Pretrained), or None. A file that cannot be used is named with the reason,
+    and the last usable one (or pre-training) stays."""
+    upload = st.file_uploader(
+        "Or start from your own network (.npz)", type=["npz"], key=KEYS.weights_file,
+        help="A weights file from the Train page (a network trained on digits: 64 inputs); its hidden layers are "
+             "carried over and its output layer replaced",
+    )  # fmt: skip
+    kept = state.TRANSFER_UPLOAD.get()
+    if upload is None:
+        state.TRANSFER_UPLOAD.clear()
+        return None
+    if kept is not None and kept[0] == upload.file_id:
+        return kept
+    try:
+        layers = transfer.from_model(checkpoints.load_model(upload.getvalue()), f"your file {upload.name}")
+        if layers.n_inputs != 64:
+            raise ValueError(f"its first layer takes {layers.n_inputs} inputs; the digits have 64 pixels")
+    except (checkpoints.CheckpointError, ValueError) as e:
+        still = f"the layers of {kept[1].source[len('your file ') :]} stay" if kept else "pre-training here goes on"
+        st.error(plain(f"{upload.name} cannot be used: {e}. Nothing changed: {still}."))
+        return kept
+    return state.TRANSFER_UPLOAD.set((upload.file_id, layers))
 
 
 def pretrained(chosen):
-    """The pre-trained layers for ``chosen``: at once when kept, else trained under a progress bar. Stops the
-    page with the reason when they cannot be made."""
+    """The pre-trained layers for ``chosen``: a weights file's, at once when kept, else trained under a
+    progress bar. Stops the page with the reason when they cannot be made."""
+    if chosen.own is not None:
+        return chosen.own[1]
     args = chosen.pretraining
     try:
         if transfer.is_pretrained(**args):
@@ -149,9 +195,20 @@ def current_group(chosen, pre):
     target = transfer.target(chosen.task, chosen.per_class, chosen.config.seed)
     plans = transfer.comparison_plans(len(pre.layers), chosen.plan)
     starts = [transfer.Start(pre, plan) for plan in plans.values()]
-    key = (chosen.task, tuple(chosen.pretraining.items()), chosen.per_class, chosen.plan)
+    key = (chosen.task, chosen.layers_key, chosen.per_class, chosen.plan)
     configs = [chosen.config] * len(plans)
     return groups.current_group(state.TRANSFER_GROUP, configs, list(plans), [target] * len(plans), starts, key)
+
+
+def why_settings_only(chosen):
+    """Why a link to this page carries its settings only (layers from a file), or None."""
+    return FROM_FILE if chosen.own is not None else None
+
+
+def shared(group, chosen):
+    """What the Share box and a link carry: the runs, or the settings only."""
+    why = why_settings_only(chosen)
+    return share.ConfigOnly(why) if why else group
 
 
 def view_controls(n_layers):
