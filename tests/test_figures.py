@@ -959,3 +959,31 @@ def test_a_share_over_time_starts_at_zero_and_shows_at_least_ten_percent():
     assert list(flat.layout.yaxis.range) == [0, 10.0]
     high = figures.runs_over_time({"a": (np.arange(3), np.array([0.2, 0.5, 0.75]))}, "t", "share", percent=True)
     assert list(high.layout.yaxis.range) == [0, pytest.approx(78.75)]
+
+
+def test_layer_changes_draw_a_bar_per_run_and_layer_in_percent():
+    fig = figures.layer_changes({"A": [0.5, 1.2], "B": [0.0, float("inf")]}, ["layer 1", "layer 2"])
+    a, b = fig.data
+    assert (a.name, list(a.x), list(a.y)) == ("A", ["layer 1", "layer 2"], [50.0, 120.0])
+    assert b.y[0] == 0 and np.isnan(b.y[1])  # ∞ (a start of 0) is left out, not drawn off the scale
+    assert fig.layout.barmode == "group" and fig.layout.yaxis.range[1] == pytest.approx(1.08 * 120)
+
+
+def test_example_images_tile_the_rows_in_grey_with_their_labels():
+    X = np.linspace(0, 1, 3 * 64).reshape(3, 64)
+    fig = figures.example_images(X, ["a", "b", "c"], (8, 8), "Examples", columns=2)
+    (heat,) = fig.data
+    z = np.asarray(heat.z, dtype=float)
+    assert z.shape == (2 * 9 - 1, 2 * 9 - 1) and (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert np.array_equal(z[:8, 9:], X[1].reshape(8, 8)) and np.isnan(z[9:, 9:]).all()
+    assert heat.customdata[9][0] == "c"
+
+
+def test_a_magnitude_heatmap_runs_from_zero_on_a_scale_it_may_share():
+    M = np.abs(np.random.default_rng(0).normal(size=(5, 4)))
+    own = figures.matrix_heatmap(M, "moved", magnitude=True)
+    shared = figures.matrix_heatmap(M, "moved", magnitude=True, zmax=10.0)
+    assert own.data[0].zmin == 0 and own.data[0].zmax == pytest.approx(M.max()) and own.data[0].zmid is None
+    assert (
+        shared.data[0].zmax == 10.0 and shared.data[0].colorscale != figures.matrix_heatmap(M, "w").data[0].colorscale
+    )

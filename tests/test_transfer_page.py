@@ -38,7 +38,9 @@ def test_the_page_trains_three_runs_from_one_pretraining_on_the_same_batches():
     moved = next(f for f in figures(at) if title(f) == "How much of each layer changed")
     y = next(t for t in moved["data"] if t["name"] == "Frozen features")["y"]
     y = np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) else np.asarray(y)
-    assert y[0] == 0 and y[1] > 0  # its hidden layer never moved; its head did
+    assert y[0] == 0 and y[1] > 0
+    scales = {f["data"][0]["zmax"] for f in figures(at) if title(f).endswith("|W − W₀|")}
+    assert len(scales) == 1 and scales.pop() > 0  # one colour scale for the three runs  # its hidden layer never moved; its head did
     assert any("Pre-trained layers (64 → 64, relu) from clean digits" in c for c in shown(at.caption))
 
 
@@ -55,6 +57,11 @@ def test_the_plan_freezes_or_reinitializes_the_fine_tuned_runs_layers_and_live_c
     (_, fine_after, _), _ = group_of(at)
     assert fine_after is fine and fine.trainer.lr == 0.003 and fine.trainer.step_count == 10
     assert np.array_equal(fine.trainer.model.weights[0], fine.trainer.initial_weights[0])
+    set_widget(at, "t_batch", 64)  # a rebuild of every run, from the same start
+    (_, fine_rebuilt, _), _ = group_of(at)
+    assert fine_rebuilt.trainer.step_count == 0 and fine_rebuilt.trainer.layer_lr == [0.0, 1.0, 1.0]
+    assert np.array_equal(fine_rebuilt.trainer.initial_weights[0], fine.trainer.initial_weights[0])
+    fine = fine_rebuilt
     set_widget(at, "t_per_class", 30)  # another target: new runs at step 0
     (_, fine_new, _), _ = group_of(at)
     assert fine_new is not fine and len(fine_new.dataset.X_train) == 300 and fine_new.trainer.step_count == 0
