@@ -67,7 +67,7 @@ def wait_until_idle(pg, timeout=30_000):
     pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     pg.wait_for_timeout(400)  # let a rerun that a click triggered begin
     pg.wait_for_selector('[data-test-script-state="notRunning"]', timeout=timeout)
-    pg.wait_for_selector('[data-testid="stPlotlyChart"], [data-testid="wvLivePlot"]', timeout=timeout)
+    pg.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=timeout)
 
 
 def wait_for_drawn_charts(pg, n, kind="stPlotlyChart"):
@@ -109,7 +109,12 @@ def toggle(pg, label):
 
 
 def choose(pg, label, option):
-    pg.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+    """Pick ``option`` in the selectbox ``label``. Scrolled into view first: a click that has to scroll the
+    sidebar opens the list and the scroll closes it again (seen once the Transfer page lengthened the nav)."""
+    box = pg.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.scroll_into_view_if_needed()
+    pg.wait_for_timeout(200)
+    box.click()
     pg.get_by_role("option", name=option, exact=True).click()
     wait_until_idle(pg)
 
