@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/regularization.py", title="Regularization", icon=":material/compress:"),
     st.Page("pages/attributions.py", title="Attributions", icon=":material/insights:"),
     st.Page("pages/transfer.py", title="Transfer", icon=":material/move_up:"),
+    st.Page("pages/inspect.py", title="Inspect", icon=":material/search:"),
 ]
 navigation = st.navigation(pages)
 nav.follow_deep_link(pages)

@@ -322,3 +322,11 @@ def test_snapshots_take_the_budget_the_capped_histogram_log_leaves():
     assert h.hists.capacity == 512
     used = sum(log.capacity * log.nbytes / len(log.steps_buf) for log in (h.scalars, h.hists, h.evals))
     assert 64 * 2**20 - used - (8 * h.n_params + 8) < h.snapshots.capacity * (8 * h.n_params + 8) <= 64 * 2**20 - used
+
+
+def test_a_range_too_narrow_to_divide_counts_every_value_and_the_next_steps_go_on():
+    """Review: a gradient of 0…1.29e-317 near a divergence made bins/(hi − lo) infinite, a NaN index crashed the
+    flush, and the block left pending broke every later step."""
+    x = np.array([[0.0, 1e-317, 5e-318, 1e-317]])
+    counts = segment_histograms(x, [0, 4], np.array([[0.0]]), np.array([[1e-317]]), 30)
+    assert counts.sum() == 4 and counts[0, 0, 0] == 1 and counts[0, 0, -1] == 3

@@ -695,7 +695,7 @@ def open_initializers():
 
 
 def init_group(at):
-    return at.session_state[state.INIT_GROUP.key]
+    return at.session_state[state.INIT_GROUP.key][:2]  # (group, names); the key is the third
 
 
 def test_initializers_page_trains_every_run_on_the_same_batches():
@@ -802,7 +802,7 @@ def open_regularization():
 
 
 def reg_group(at):
-    return at.session_state[state.REG_GROUP.key]
+    return at.session_state[state.REG_GROUP.key][:2]  # (group, names); the key is the third
 
 
 def live_titles(at):
@@ -1189,9 +1189,10 @@ def at_stated_default(w):
 
 
 TRANSFER = "pages/transfer.py"
+INSPECT = "pages/inspect.py"
 
 
-@pytest.mark.parametrize("path", ["pages/home.py", TRAIN, INITS, REG, ATTR, TRANSFER])
+@pytest.mark.parametrize("path", ["pages/home.py", TRAIN, INITS, REG, ATTR, TRANSFER, INSPECT])
 def test_a_fresh_visit_shows_every_control_at_its_stated_default(path):
     """A link leaves out every value equal to the widget's stated default, so whoever opens it must see the
     stated default where the sender saw it: a fresh visit seeds exactly those values."""
@@ -1200,7 +1201,7 @@ def test_a_fresh_visit_shows_every_control_at_its_stated_default(path):
         at.button(key="a_train").click().run()
     kinds = ("selectbox", "radio", "select_slider", "multiselect", "slider", "text_input", "number_input", "checkbox")
     widgets = [w for kind in kinds for w in at.get(kind) if w.key]
-    assert len(widgets) >= 3 and not at.exception
+    assert len(widgets) >= (2 if path == INSPECT else 3) and not at.exception  # (Inspect: source and tensor)
     assert [w.key for w in widgets if not at_stated_default(w)] == []
 
 
@@ -1217,6 +1218,7 @@ LINKS = {
     TRANSFER: {"t_task": "digits 0–4 → digits 5–9", "t_per_class": "5", "t_hidden": "32", "t_pre_steps": "500",
                "t_shifted": "true", "t_plan0": "fine-tune slowly", "t_goal": "90", "t_layer": "2", "t_lr": "0.01",
                "t_optimizer": "momentum", "t_seed": "4", "step": "30", "live": "10-lr-0.03~20-lr-0.01"},
+    INSPECT: {"x_source": "the sample", "x_tensor": "W1", "step": "0"},
 }  # fmt: skip
 
 
@@ -1239,6 +1241,8 @@ def test_every_page_takes_a_links_controls_and_step(path):
         assert at.session_state[state.HOME_TRAINER.key].step_count == step
     elif path == ATTR:
         assert at.session_state[state.ATTR_RUN.key].trainer.step_count == step
+    elif path == INSPECT:
+        assert at.metric[0].value == "64 × 32"  # W1 of the sample: nothing trains here
     else:
         slot = {INITS: state.INIT_GROUP, REG: state.REG_GROUP, TRANSFER: state.TRANSFER_GROUP}[path]
         group = at.session_state[slot.key][0]

@@ -235,3 +235,42 @@ def test_on_digits_0_to_4_then_5_to_9_training_from_scratch_is_ahead_as_measured
     # claim that pre-training helps does not hold here (README: "Transfer learning")
     assert -0.02 < at_30["Fine-tuned"] - at_30["From scratch"] < 0
     assert at_30["Frozen features"] < at_30["From scratch"] - 0.04
+
+
+def test_momentum_at_rate_10_trains_frozen_features_through_a_gradient_of_1e_317():
+    """Review: on noisy digits, seed 0, 10 per class, momentum at η = 10 with the page's history budget, frozen
+    features reached a gradient range of 0…1.29e-317 at step 107; its histogram crashed the step, and every
+    later step (the recorded block was left pending)."""
+    pre = transfer.pretrained(NOISY, (64,), 2000, 0)
+    ds = transfer.target(NOISY, 10, 0)
+    config = CONFIG.replace(optimizer="momentum", lr=10.0)
+    _, trainer = experiment.build(config, ds, memory_budget_mb=64 / 3, start=transfer.Start(pre, ("freeze",)))
+    trainer.run(300)
+    assert trainer.step_count == 300 or trainer.diverged is not None
+    trainer.history.histograms("g")  # everything recorded can be read
+
+
+def test_sessions_asking_for_the_same_pretraining_at_once_train_it_once(monkeypatch):
+    import threading
+    import time
+
+    calls, real = [], transfer.pretrain
+
+    def counted(*args):
+        calls.append(args)
+        time.sleep(0.2)  # long enough for the others to arrive while it runs
+        return real(*args)
+
+    monkeypatch.setattr(transfer, "pretrain", counted)
+    monkeypatch.setattr(transfer, "_kept", type(transfer._kept)())
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(transfer.pretrained(SPLIT, (4,), 20, 77))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(got) == 4 and all(g is got[0] for g in got)
+    monkeypatch.setattr(transfer, "pretrain", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # stopped midway: nothing is left waiting
+        transfer.pretrained(SPLIT, (4,), 20, 78)
+    assert not transfer._training

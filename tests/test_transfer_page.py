@@ -40,7 +40,7 @@ def test_the_page_trains_three_runs_from_one_pretraining_on_the_same_batches():
     y = np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]) if isinstance(y, dict) else np.asarray(y)
     assert y[0] == 0 and y[1] > 0
     scales = {f["data"][0]["zmax"] for f in figures(at) if title(f).endswith("|W − W₀|")}
-    assert len(scales) == 1 and scales.pop() > 0  # one colour scale for the three runs  # its hidden layer never moved; its head did
+    assert len(scales) == 1 and scales.pop() > 0  # one colour scale for the three runs
     assert any("Pre-trained layers (64 → 64, relu) from clean digits" in c for c in shown(at.caption))
 
 
@@ -138,6 +138,18 @@ def test_a_weights_file_replaces_pretraining_and_a_wrong_one_is_explained_and_ch
         assert "the layers of weightviz-64-32-10.npz stay" in " ".join(shown(at.error))
         (_, still, _), _ = group_of(at)
         assert still is fine and fine.trainer.step_count == 10
+    upload_weights(at, checkpoints.save_bytes(own))  # the good file again; then another page and back
+    (_, fine, _), _ = group_of(at)
+    at.button(key="t_step10").click().run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page(TRANSFER).run()
+    (_, back, _), _ = group_of(at)
+    assert back is fine and fine.trainer.step_count == 10 and not at.exception
+    assert "In use: weightviz-64-32-10.npz, uploaded earlier." in shown(at.caption)
+    at.button(key="t_forget_file").click().run()  # back to pre-training here
+    (_, own_gone, _), _ = group_of(at)
+    assert own_gone.config.hidden_sizes == (64,)
+    upload_weights(at, checkpoints.save_bytes(own))
     at.file_uploader(key="t_weights_file").set_value(None).run()  # removed: pre-training here again
     (_, back, _), _ = group_of(at)
     assert back.config.hidden_sizes == (64,) and back.config.activation == "relu"

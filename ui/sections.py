@@ -8,10 +8,11 @@ from math import nan
 
 import streamlit as st
 
-from weightviz import figures
+from weightviz import figures, spectra
 from weightviz.formatting import compact, typed
 
 from . import actions, controls, plots, state
+from .text import plain
 
 CARD = 6  # characters a metric card a fifth of the page wide shows whole at 1024 px
 KEYS = state.TRAIN_KEYS
@@ -65,7 +66,7 @@ def detail_tabs(trainer, ds):
     start, distributions over time, norms and update ratios; unit images for digits, weights by feature
     for a linear model."""
     tabs = {"gradient": f"Gradient and {trainer.model.task.metric_name}", "now": "Now vs start"}
-    tabs |= {"over_time": "Over time", "norms": "Norms and update ratios"}
+    tabs |= {"over_time": "Over time", "norms": "Norms and update ratios", "spectrum": "Spectrum"}
     if "image_shape" in ds.meta:
         tabs["units"] = "Unit images"
     if len(trainer.model.weights) == 1:
@@ -90,7 +91,8 @@ def layer_detail(trainer, ds, view, layer, chart, prefix=""):
         state.DETAIL_TAB.set({**(state.DETAIL_TAB.get() or {}), prefix: open_kind})
 
     tabs = st.tabs(labels, key=key, default=kinds.get(kept), on_change=remember)
-    draw = {"gradient": _gradient_tab, "now": _histograms_tab, "over_time": _over_time_tab, "norms": _norms_tab}
+    draw = {"gradient": _gradient_tab, "now": _histograms_tab, "over_time": _over_time_tab, "norms": _norms_tab,
+            "spectrum": _spectrum_tab}  # fmt: skip
     for kind, tab in zip(kinds, tabs, strict=True):
         if tab.open is not False:  # (None: a Streamlit that does not track tabs draws them all)
             with tab:
@@ -153,6 +155,38 @@ def _norms_tab(trainer, ds, view, layer, chart, prefix):
     left, right = st.columns(2)
     left.plotly_chart(figures.layer_norms(history, mark), key=f"{prefix}norms", **chart)
     right.plotly_chart(figures.update_ratios(history, mark), key=f"{prefix}ratios", **chart)
+
+
+NO_ALPHA = (
+    "Why no power-law exponent α (as WeightWatcher reports): a layer this size has at most a few hundred "
+    "singular values, and a tail fitted to so few measures the matrix's shape, not its training: random "
+    '8×8 matrices come out "over-trained" and random 1024×512 ones "under-trained". The shuffled band asks '
+    "the question directly: which directions could these very weights not have produced by chance?"
+)
+
+
+def _spectrum_tab(trainer, ds, view, layer, chart, prefix):
+    """The singular values of W now against the start and its shuffled copies, over training, and its stable
+    rank against a random matrix's, with what they say."""
+    history, W = trainer.history, view.weights[layer]
+    now, start = spectra.summary(W), spectra.summary(history.snapshot(0)[1][layer])
+    left, right = st.columns(2)
+    title = f"Singular values of W{layer + 1}: step {view.step:,} vs the start"
+    left.plotly_chart(figures.scree(now, start, title), key=f"{prefix}scree", **chart)
+    steps, sigmas = spectra.over_training(history, layer)
+    right.plotly_chart(figures.spectrogram(steps, sigmas), key=f"{prefix}spectrogram", **chart)
+    left, right = st.columns(2)
+    rank = figures.stable_rank_over_training(steps, sigmas, now.stable_rank_random)
+    right.plotly_chart(rank, key=f"{prefix}stable_rank", **chart)
+    left.markdown(plain(spectra.describe(now)))
+    left.caption(
+        f"W{layer + 1} is {W.shape[0]}×{W.shape[1]}. Shaded: the largest singular value of {len(now.shuffled_top)} "
+        "copies of these weights with their entries shuffled (the same values, no structure); a singular value "
+        f"above the band (red) is a direction training put in. Stable rank {now.stable_rank:.1f} (a random matrix "
+        f"of this shape: {now.stable_rank_random:.1f}); effective rank {now.effective_rank:.1f} of "
+        f"{len(now.singular_values)}."
+    )
+    left.caption(NO_ALPHA)
 
 
 def step_controls():

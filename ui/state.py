@@ -164,12 +164,18 @@ TRANSFER_GROUP = Slot("transfer", "group")  # (runs.RunGroup, run names, key) of
 TRANSFER_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("t_")  # the network and training controls
 TRANSFER_KEYS = Keys(
     "t_",
-    ("task", "pre_steps", "shifted", "per_class", "weights_file", "goal", "layer", "play", "per_frame", "step1",
-     "step10", "step100", "reset", *(f"plan{i}" for i in range(8))),
+    ("task", "pre_steps", "shifted", "per_class", "weights_file", "forget_file", "goal", "layer", "play",
+     "per_frame", "step1", "step10", "step100", "reset", *(f"plan{i}" for i in range(8))),
 )  # fmt: skip
 TRANSFER_CHART_PREFIX = "t_chart_"  # + the chart's name
 TRANSFER_WIDGETS = Slot("transfer", "widgets")  # {widget key: value} last drawn
-TRANSFER_UPLOAD = Slot("transfer", "upload")  # (file id, transfer.Pretrained) of the last usable weights file
+TRANSFER_UPLOAD = Slot("transfer", "upload")  # (file id, transfer.Pretrained, name) of the last usable weights file
+
+# -- the Inspect page -----------------------------------------------------------------------------------------
+INSPECT_KEYS = Keys("x_", ("source", "file", "tensor"))
+INSPECT_FILE = Slot("inspect", "file")  # (file id, file name, [tensors.Tensor]) of the last usable upload
+INSPECT_SPECTRA = Slot("inspect", "spectra")  # {(file id, tensor name): (spectra.Summary, random's Summary)}
+INSPECT_CHART_PREFIX = "x_chart_"
 
 HOME_DATA = Slot("home", "data")  # the house prices: dataset, x, y
 HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before the first start

@@ -128,17 +128,20 @@ def pretraining_controls():
 
 def own_layers():
     """A weights file (the Train page's download of a network on 64 inputs) whose hidden layers replace the
-    pre-training: (file id, transfer.Pretrained), or None. A file that cannot be used is named with the reason,
-    and the last usable one (or pre-training) stays."""
+    pre-training: (file id, transfer.Pretrained, file name), or None. A file that cannot be used is named with
+    the reason, and the last usable one (or pre-training) stays. The file stays in use until a person removes
+    it (another page and back leaves the uploader empty: Streamlit drops a widget that was not drawn)."""
     upload = st.file_uploader(
-        "Or start from your own network (.npz)", type=["npz"], key=KEYS.weights_file,
+        "Or start from your own network (.npz)", type=["npz"], key=KEYS.weights_file, on_change=_file_removed,
         help="A weights file from the Train page (a network trained on digits: 64 inputs); its hidden layers are "
              "carried over and its output layer replaced",
     )  # fmt: skip
     kept = state.TRANSFER_UPLOAD.get()
     if upload is None:
-        state.TRANSFER_UPLOAD.clear()
-        return None
+        if kept is not None:
+            st.caption(plain(f"In use: {kept[2]}, uploaded earlier."))
+            st.button("Pre-train here instead", key=KEYS.forget_file, on_click=state.TRANSFER_UPLOAD.clear)
+        return kept
     if kept is not None and kept[0] == upload.file_id:
         return kept
     try:
@@ -146,10 +149,16 @@ def own_layers():
         if layers.n_inputs != 64:
             raise ValueError(f"its first layer takes {layers.n_inputs} inputs; the digits have 64 pixels")
     except (checkpoints.CheckpointError, ValueError) as e:
-        still = f"the layers of {kept[1].source[len('your file ') :]} stay" if kept else "pre-training here goes on"
+        still = f"the layers of {kept[2]} stay" if kept else "pre-training here goes on"
         st.error(plain(f"{upload.name} cannot be used: {e}. Nothing changed: {still}."))
         return kept
-    return state.TRANSFER_UPLOAD.set((upload.file_id, layers))
+    return state.TRANSFER_UPLOAD.set((upload.file_id, layers, upload.name))
+
+
+def _file_removed():
+    """The uploader's callback: a person removed the file (its ✕): pre-training here again."""
+    if st.session_state.get(KEYS.weights_file) is None:
+        state.TRANSFER_UPLOAD.clear()
 
 
 def pretrained(chosen):
@@ -291,8 +300,8 @@ def comparison(names, runs, goal, layer, playing):
     plots.live_chart(st.container(), figures.layer_changes(changes(names, runs), layer_names), f"{CHART}moved", playing)
     st.caption(
         "How far each layer moved from where its run started, as a share of its starting size ‖W₀‖. A frozen layer "
-        "stays at 0; a fine-tuned layer that moves little kept what pre-training found; the new output layer "
-        "moves most in every run."
+        "stays at 0; a fine-tuned layer that moves much less than the same layer from scratch kept what "
+        "pre-training found."
     )
     moved = []
     for run in runs:
@@ -321,14 +330,17 @@ def unit_images(names, runs, playing):
         W, W0 = fine.trainer.model.weights[0].copy(), fine.trainer.initial_weights[0]
     cols = st.columns(3)
     parts = (("At the start", W0), ("Now", W), ("Change", W - W0))
+    shared = max(float(np.abs(M[:, :UNIT_IMAGES]).max(initial=0.0)) for M in (W0, W))  # start and now: one scale
     for i, (col, (title, M)) in enumerate(zip(cols, parts, strict=True)):
-        fig = figures.unit_images(M[:, :UNIT_IMAGES], shape, max_units=UNIT_IMAGES, columns=2, title=title)
+        scale = shared if i < 2 else None  # the change on its own, finer scale
+        fig = figures.unit_images(M[:, :UNIT_IMAGES], shape, UNIT_IMAGES, 2, title, zmax=scale)
         plots.live_chart(col, fig, f"{CHART}units_{i}", playing)
     action = fine.start.plan[0]
     start = "the pre-trained weights" if action in transfer.COPIED else "a fresh draw (the plan re-initializes it)"
     st.caption(
         f"The fine-tuned run's first {UNIT_IMAGES} units of layer 1 (it is set to {action}), each unit's 64 incoming "
         f"weights drawn as the 8×8 image it responds to (blue: a dark-on-light pixel there raises the unit). At the "
-        f"start they are {start}; fine-tuning changes them only a little when they already suit the target. A blank "
-        "tile under Change is a unit that never fired on the target's examples (a dead ReLU): it got no gradient."
+        f"start they are {start}; start and now share one colour scale, the change has its own, finer one. A blank "
+        "tile under Change is a unit whose weights did not move: frozen, or (ReLU) a unit that never fired on the "
+        "target's examples and so got no gradient."
     )

@@ -152,7 +152,7 @@ def build(config, dataset=None, memory_budget_mb=MEMORY_BUDGET_MB, start=None):
         dropout=config.dropout if hidden else 0.0,
         batch_norm=config.batch_norm and bool(hidden),
     )
-    options = start.trainer_options(model) if start is not None else {}
+    options = start.apply_to(model) if start is not None else {}
     trainer = Trainer(
         model,
         ds.X_train,

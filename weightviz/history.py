@@ -187,20 +187,24 @@ def segment_histograms(x, offsets, lo, hi, bins):
     """(K, L, bins) counts of each row k and segment l of x (K, n) in equal-width bins over [lo, hi].
 
     ``lo`` and ``hi`` are (K, L). The top edge is inclusive, as in np.histogram. Rows whose range
-    is not finite (no gradient yet) count nothing.
+    is not finite (no gradient yet) count nothing. A range so narrow that bins/(hi − lo) overflows (a
+    gradient of 0…1e-317 near a divergence) puts the minimum in the first bin and the rest in the last.
     """
     K, L = lo.shape
     finite = np.isfinite(lo) & np.isfinite(hi)
     if not finite.all():  # e.g. the gradient row of step 0: count nothing there
         x = np.where(finite.all(axis=1)[:, None], x, 0.0)
     lo = np.where(finite, lo, 0.0)
-    scale = np.where(finite & (hi > lo), bins / np.where(hi > lo, hi - lo, 1.0), 0.0)
+    with np.errstate(over="ignore", divide="ignore"):
+        scale = np.where(finite & (hi > lo), bins / np.where(hi > lo, hi - lo, 1.0), 0.0)
     row_offset = (np.arange(K) * bins)[:, None]
     counts = np.empty((K, L, bins), dtype=np.int64)
     for l in range(L):
         t = x[:, offsets[l] : offsets[l + 1]] - lo[:, l : l + 1]  # ≥ 0: x ≥ min
-        t *= scale[:, l : l + 1]
-        np.minimum(t, bins - 1, out=t)  # the top edge belongs to the last bin
+        with np.errstate(invalid="ignore", over="ignore"):
+            t *= scale[:, l : l + 1]  # 0·∞ (the minimum, in an overflowing range) is NaN: the first bin
+        np.nan_to_num(t, copy=False, nan=0.0, posinf=bins - 1)
+        np.clip(t, 0, bins - 1, out=t)  # the top edge belongs to the last bin
         index = t.astype(np.intp)
         index += row_offset  # in integers: a float offset could round an index into the next row
         counts[:, l] = np.bincount(index.ravel(), minlength=K * bins).reshape(K, bins)
@@ -299,6 +303,12 @@ class History:
                 self._flush()
 
     def _flush(self):
+        try:
+            self._flush_block()
+        finally:  # whatever happens, the block is spent: a failure must not break every later step
+            self._pending = 0
+
+    def _flush_block(self):
         k = self._pending
         steps, P, G = self._steps[:k], self._params[:k], self._grads[:k]
         W, gW = P[:, : self.n_weights], G[:, : self.n_weights]  # (k, n_weights)
@@ -319,7 +329,6 @@ class History:
         self._extend_hists(steps, W, gW, w, g)
         self.snapshots.extend(steps, params=P, grads=G)  # float32: beyond 3.4e38 is stored as inf
         self._last_weights, self._last_norms = W[-1].copy(), w["norm"][-1]
-        self._pending = 0
 
     def _extend_hists(self, steps, W, gW, w_stats, g_stats):
         """Histograms of the block rows the histogram log keeps, and only of those (their ranges are the

@@ -20,7 +20,7 @@ OUTPUTS = 1_000  # outputs (classes) of a model a weights file may hold
 SIDE_BY_SIDE_RUNS = 4  # runs on a side-by-side page
 PRETRAIN_STEPS = 5_000  # steps of one pre-training on the Transfer page
 PRETRAIN_UNITS = 512  # hidden units (all layers) of a network pre-trained there
-PRETRAINED_KEPT = 16  # pre-trained networks kept for every visitor (each ≤ 0.3 MB)
+PRETRAINED_KEPT = 16  # pre-trained networks kept for every visitor (the page's largest, 128-128-64: 0.3 MB)
 
 # -- data --------------------------------------------------------------------------------------------------
 CSV_BYTES = 50 * MiB  # an uploaded CSV (also Streamlit's server.maxUploadSize in .streamlit/config.toml)
@@ -50,6 +50,9 @@ SHAPLEY_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate
 SHAPLEY_WORK = 2e11  # multiply-adds one explanation may take (~7 s here)
 SWEEP_WEIGHTS = 200  # weights of the linear model a λ sweep solves for
 SWEEP_STEPS = 1_000  # proximal steps one classification λ takes on the page (an unconverged point is said)
+INSPECT_PARAMETERS = 30_000_000  # numbers in a weights file on Inspect (50 MiB of bfloat16 holds 26 million)
+INSPECT_TENSORS = 5_000  # tensors in a weights file on Inspect
+SPECTRUM_CELLS = 1_000_000  # cells of a matrix whose full spectrum Inspect computes (larger: its first rows)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ LIMITS = {
     "SHAPLEY_EVALUATIONS": Limit(SHAPLEY_EVALUATIONS, "network rows one explanation evaluates", "shapley"),
     "SHAPLEY_WORK": Limit(SHAPLEY_WORK, "multiply-adds one explanation takes", "shapley"),
     "SWEEP_WEIGHTS": Limit(SWEEP_WEIGHTS, "weights a λ sweep solves for", "ui.regularization"),
+    "INSPECT_PARAMETERS": Limit(INSPECT_PARAMETERS, "numbers in a weights file on Inspect", "tensors"),
+    "INSPECT_TENSORS": Limit(INSPECT_TENSORS, "tensors in a weights file on Inspect", "tensors"),
+    "SPECTRUM_CELLS": Limit(SPECTRUM_CELLS, "cells of a matrix whose whole spectrum Inspect computes", "ui.inspect"),
     "SWEEP_STEPS": Limit(SWEEP_STEPS, "proximal steps per λ of a classification sweep", "ui.regularization"),
 }
 

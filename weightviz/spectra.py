@@ -139,3 +139,20 @@ def _matrix(W):
     if not np.isfinite(W).all():
         raise ValueError("a spectrum needs finite values: this matrix has NaN or ±∞")
     return W
+
+
+WORK_BUDGET = 1.5e9  # N·M·min(N, M) summed over the snapshots one spectrogram takes (~0.5 s of SVDs here)
+MIN_POINTS, MAX_POINTS = 8, 40  # snapshots a spectrogram uses
+
+
+def over_training(history, layer, max_points=MAX_POINTS):
+    """(steps, σ) of layer ``layer`` over training: the singular values (rows, descending) of W at up to
+    ``max_points`` kept snapshots, evenly spread and always the first and the last; fewer for a large layer
+    (``WORK_BUDGET``), never fewer than ``MIN_POINTS``."""
+    steps = np.asarray(history.snapshot_steps)
+    n_rows, n_cols = history.weight_shapes[layer]
+    affordable = int(WORK_BUDGET // (n_rows * n_cols * min(n_rows, n_cols)))
+    points = min(len(steps), max_points, max(MIN_POINTS, affordable))
+    picked = np.unique(np.round(np.linspace(0, len(steps) - 1, points)).astype(int))
+    sigmas = np.stack([singular_values(history.snapshot(i)[1][layer]) for i in picked])
+    return steps[picked], sigmas

@@ -196,7 +196,7 @@ def target(task, per_class, seed=0):
 
 
 # -- pre-training -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (arrays inside: compared by identity, as the cache keeps them)
 class Pretrained:
     """The hidden layers a target network starts from: ``layers[l] = (W_l, b_l)`` with W_l of shape
     (fan_in, fan_out), and how they were made (``source`` says it in words)."""
@@ -261,6 +261,7 @@ def pretrain(task, hidden_sizes=(64,), steps=2000, seed=0, activation="relu", pr
 
 _kept = OrderedDict()  # (task, hidden_sizes, steps, seed, activation, shifted) -> Pretrained, least recent first
 _kept_lock = threading.Lock()
+_training = {}  # key -> threading.Event of a pre-training under way (set when it ends, however)
 
 
 def _key(task, hidden_sizes, steps, seed, activation, shifted):
@@ -274,18 +275,31 @@ def is_pretrained(task, hidden_sizes=(64,), steps=2000, seed=0, activation="relu
 
 
 def pretrained(task, hidden_sizes=(64,), steps=2000, seed=0, activation="relu", progress=None, shifted=False):
-    """:func:`pretrain`, kept per settings: the same settings return the same (read-only) layers."""
+    """:func:`pretrain`, kept per settings: the same settings return the same (read-only) layers. Two sessions
+    asking for the same settings at once train them once: the second waits for the first (and trains them
+    itself if the first fails or is stopped)."""
     key = _key(task, hidden_sizes, steps, seed, activation, shifted)
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    made = pretrain(task, hidden_sizes, steps, seed, activation, progress, shifted)
-    with _kept_lock:
-        _kept[key] = made
-        while len(_kept) > limits.PRETRAINED_KEPT:
-            _kept.popitem(last=False)
-    return made
+    while True:
+        with _kept_lock:
+            if key in _kept:
+                _kept.move_to_end(key)
+                return _kept[key]
+            running = _training.get(key)
+            if running is None:
+                running = _training[key] = threading.Event()
+                break
+        running.wait()  # another session trains these settings: take its result (or train them if it failed)
+    try:
+        made = pretrain(task, hidden_sizes, steps, seed, activation, progress, shifted)
+        with _kept_lock:
+            _kept[key] = made
+            while len(_kept) > limits.PRETRAINED_KEPT:
+                _kept.popitem(last=False)
+        return made
+    finally:  # also when the caller's rerun stops it midway (a BaseException): the waiters then try themselves
+        with _kept_lock:
+            _training.pop(key, None)
+        running.set()
 
 
 def from_model(model, source_name, source_accuracy=None):
@@ -305,7 +319,7 @@ def from_model(model, source_name, source_accuracy=None):
 
 
 # -- where a target run starts --------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Start:
     """``pretrained`` layers and ``plan``: one of ``ACTIONS`` per hidden layer."""
 
@@ -324,7 +338,7 @@ class Start:
         """The learning-rate multiplier of every layer, the new output layer's (1) last."""
         return [ACTIONS[a] for a in self.plan] + [1.0]
 
-    def trainer_options(self, model):
+    def apply_to(self, model):
         """Copy the pre-trained weights into the layers the plan keeps (the others keep ``model``'s fresh
         draw) and return the trainer's options: ``layer_lr``, and ``eval_every`` = ``EVAL_EVERY`` (a target's
         test set is a few hundred rows: its accuracy curve can afford a point every few steps). ValueError

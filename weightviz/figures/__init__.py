@@ -26,7 +26,15 @@ from .data import (
     loss_surface,
     predicted_vs_actual,
 )
-from .matrices import MAX_HEATMAP_SIDE, histogram_now_vs_init, is_pooled, linear_weights, matrix_heatmap, unit_images
+from .matrices import (
+    MAX_HEATMAP_SIDE,
+    histogram_against_references,
+    histogram_now_vs_init,
+    is_pooled,
+    linear_weights,
+    matrix_heatmap,
+    unit_images,
+)
 from .network import network_graph
 from .propagation import (
     activation_shape,
@@ -45,6 +53,7 @@ from .regularization import (
     runs_over_time,
     weights_and_zeros,
 )
+from .spectra import scree, spectrogram, stable_rank_over_training
 from .transfer import example_images, layer_changes
 
 __all__ = [
@@ -71,6 +80,7 @@ __all__ = [
     "decision_boundary",
     "distribution_over_time",
     "fitted_curve",
+    "histogram_against_references",
     "histogram_now_vs_init",
     "is_pooled",
     "layer_changes",
@@ -87,6 +97,9 @@ __all__ = [
     "metric_curves",
     "network_graph",
     "predicted_vs_actual",
+    "scree",
+    "spectrogram",
+    "stable_rank_over_training",
     "unit_images",
     "update_ratios",
 ]

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..formatting import brief, number
 from ..summaries import pool_matrix, shared_histograms
-from .draft import Draft, bar, heatmap
+from .draft import Draft, bar, heatmap, scatter
 from .style import (
     CHART_WIDTH,
     CLASS_COLORS,
@@ -236,10 +236,11 @@ def histogram_now_vs_init(now, initial, title, now_label="now", initial_label="a
     return layout(fig, title, xaxis_title="value", yaxis_title="count")
 
 
-def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-layer unit looks for"):
+def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-layer unit looks for", zmax=None):
     """Each unit's incoming weights drawn as an image (digits: 8×8), tiled into one heatmap.
 
-    Blue pixels push the unit's input up, red pixels push it down; one shared symmetric scale.
+    Blue pixels push the unit's input up, red pixels push it down; one shared symmetric scale, ±``zmax`` when
+    given (images drawn side by side then share it).
     """
     h, w = image_shape
     units = min(W.shape[1], max_units)
@@ -250,7 +251,9 @@ def unit_images(W, image_shape, max_units=32, columns=8, title="What each first-
         r, c = divmod(u, columns)
         mosaic[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = W[:, u].reshape(h, w)
         unit_of[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = u
-    zmin, zmax = symmetric_range(W[:, :units])
+    zmin, own = symmetric_range(W[:, :units])
+    zmax = own if zmax is None or not zmax > 0 else float(zmax)
+    zmin = -zmax
     ticks, value_format = scale_format(zmax)
     non_finite = int((~np.isfinite(W[:, :units])).sum())
     with np.errstate(invalid="ignore"):  # ±inf drawn at the ends of the scale, NaN left blank
@@ -321,3 +324,34 @@ def linear_weights(W, b, feature_names, class_names=None, title="Weights by feat
     return layout(
         fig, title, height=min(700, 140 + 22 * len(feature_names) * max(1, W.shape[1] // 2)), xaxis_title="weight"
     )
+
+
+def histogram_against_references(W, title, bins=60):
+    """The weights of W (fan_in, fan_out) as a density, against the normal densities a fresh layer of this
+    shape would have: He, N(0, 2/fan_in), and Glorot, N(0, 2/(fan_in + fan_out)). Non-finite values left out."""
+    W = np.asarray(W, dtype=float)
+    fan_in, fan_out = W.shape
+    values = W[np.isfinite(W)].ravel()
+    (counts,), edges = shared_histograms([values], bins)
+    width = edges[1] - edges[0]
+    density = counts / max(values.size * width, 1e-300)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    ticks, value_format = scale_format(max(abs(edges[0]), abs(edges[-1])))
+    fig = Draft(
+        bar(x=centres, y=density, width=width, name="these weights", marker_color=TRAIN_COLOR, opacity=0.75,
+            hovertemplate=f"%{{x:{value_format}}}: density %{{y:.3g}}<extra></extra>")
+    )  # fmt: skip
+    reach = max(abs(edges[0]), abs(edges[-1]))
+    x = np.linspace(-reach, reach, 201)
+    for (name, variance), color in zip(
+        (("He N(0, 2/fan_in)", 2 / fan_in), ("Glorot N(0, 2/(fan_in + fan_out))", 2 / (fan_in + fan_out))),
+        (TEST_COLOR, INIT_COLOR.replace("0.45", "0.9")),
+        strict=True,
+    ):
+        pdf = np.exp(-(x**2) / (2 * variance)) / np.sqrt(2 * np.pi * variance)
+        fig.add_trace(scatter(x=x, y=pdf, mode="lines", name=name, line={"color": color, "width": 2}, hoverinfo="skip"))
+    fig.update_layout(barmode="overlay", bargap=0)
+    fig.update_xaxes(**ticks)
+    std = float(values.std()) if values.size else float("nan")
+    note = f"σ = {std:.3g}; He's {np.sqrt(2 / fan_in):.3g}, Glorot's {np.sqrt(2 / (fan_in + fan_out)):.3g}"
+    return layout(fig, f"{title}<br><sup>{note}</sup>", xaxis_title="value", yaxis_title="density")

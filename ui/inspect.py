@@ -1,0 +1,155 @@
+"""The Inspect page: the weights of a network trained anywhere (a safetensors file, or weightviz's own .npz),
+tensor by tensor: where the numbers sit against a fresh layer's, and how much structure the spectrum shows
+beyond what the same numbers shuffled give."""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from weightviz import figures, initializers, limits, spectra, tensors
+
+from . import share, state
+from .text import plain
+
+KEYS = state.INSPECT_KEYS
+CHART = state.INSPECT_CHART_PREFIX
+SAMPLE = pathlib.Path(__file__).resolve().parents[1] / "weightviz" / "samples" / "digits-64-64-32-10.npz"
+SOURCES = ("the sample", "your file")
+SAMPLE_SAID = "a digits network trained by weightviz (64 → 64 → 32 → 10, ReLU, 100 % of its training images)"
+MAX_KEPT_SPECTRA = 32  # spectra kept per session (each holds two short vectors)
+TABLE_ROWS = 500  # tensors listed in the table at most
+# what the uploader takes: the formats read, and those refused with a recipe (a browser filter would hide them)
+UPLOAD_TYPES = ["safetensors", "npz", *(ext.lstrip(".") for ext in (*tensors.PICKLED, ".h5", ".keras", ".hdf5"))]
+
+
+@functools.lru_cache(maxsize=1)
+def sample_tensors():
+    """The sample's tensors (read once per server: the same file for everybody, read-only arrays)."""
+    read = tensors.read(SAMPLE.name, SAMPLE.read_bytes())
+    for t in read:
+        t.stored.flags.writeable = False
+    return read
+
+
+def chosen_file():
+    """The sidebar: the sample or an upload. Returns (key, name, tensors), or None before a usable file. A
+    file that cannot be read is named with the reason, and the last usable one stays."""
+    source = st.radio("Weights", SOURCES, 0, key=KEYS.source, bind=state.URL, horizontal=True)
+    if source == SOURCES[0]:
+        st.caption(f"The sample: {SAMPLE_SAID}.")
+        return ("sample", SAMPLE.name, sample_tensors())
+    upload = st.file_uploader(
+        "A weights file (.safetensors, or a weightviz .npz)", type=UPLOAD_TYPES, key=KEYS.file,
+        help=f"Up to {tensors.MAX_PARAMETERS:,} numbers in {tensors.MAX_TENSORS:,} tensors; read without running "
+             "anything in it",
+    )  # fmt: skip
+    kept = state.INSPECT_FILE.get()
+    if upload is None:
+        return kept
+    if kept is not None and kept[0] == upload.file_id:
+        return kept
+    try:
+        read = tensors.read(upload.name, upload.getvalue())
+    except tensors.TensorFileError as e:
+        still = f" {kept[1]} stays." if kept else ""
+        st.error(plain(f"{upload.name} cannot be inspected: {e}.{still}"))
+        return kept
+    if not any(t.has_matrix for t in read):
+        st.error(plain(f"{upload.name} holds no weight matrix (no floating-point tensor of two or more dimensions)."))
+        return kept
+    state.INSPECT_SPECTRA.set({})
+    return state.INSPECT_FILE.set((upload.file_id, upload.name, read))
+
+
+def overview(name, read):
+    """Every tensor of the file in a table: name, shape and dtype as stored, the matrix shown, and why."""
+    rows = [
+        {"tensor": t.name, "stored shape": " × ".join(map(str, t.shape)) or "scalar", "dtype": t.dtype,
+         "numbers": t.size, "shown as": _shown_shape(t), "how": t.note}
+        for t in read[:TABLE_ROWS]
+    ]  # fmt: skip
+    total = sum(t.size for t in read)
+    st.caption(plain(f"{name}: {len(read):,} tensors, {total:,} numbers" +
+                     (f" (the first {TABLE_ROWS} listed)" if len(read) > TABLE_ROWS else "") + "."))  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(400, 38 + 35 * len(rows)))
+
+
+def _shown_shape(t):
+    if not t.has_matrix:
+        return "–"
+    if len(t.shape) == 2:
+        return f"{t.shape[0]} × {t.shape[1]}" if not t.pytorch or "kernel" in t.note else f"{t.shape[1]} × {t.shape[0]}"
+    matrix_rows = t.size // (t.shape[-1] if not t.pytorch or "(…, in, out)" in t.note else t.shape[0])
+    return f"{matrix_rows} × {t.size // matrix_rows}"
+
+
+def pick(read):
+    """The tensor to look at (those with a matrix)."""
+    names = [t.name for t in read if t.has_matrix]
+    if st.session_state.get(KEYS.tensor) not in names:
+        st.session_state[KEYS.tensor] = names[0]
+    name = st.selectbox("Tensor", names, names.index(names[0]), key=KEYS.tensor, bind=state.URL)
+    return next(t for t in read if t.name == name)
+
+
+def spectrum_of(key, tensor, W):
+    """(summary of W, summary of a He-normal matrix of its shape), kept per file and tensor in the session."""
+    kept = state.INSPECT_SPECTRA.get() or {}
+    if (key, tensor.name) not in kept:
+        with st.spinner(f"Singular values of {tensor.name} and of 20 shuffled copies…"):
+            random = initializers.get("he_normal")(*W.shape, np.random.default_rng(0))
+            kept = dict(list(kept.items())[-(MAX_KEPT_SPECTRA - 1) :])
+            kept[(key, tensor.name)] = (spectra.summary(W), spectra.summary(random))
+        state.INSPECT_SPECTRA.set(kept)
+    return kept[(key, tensor.name)]
+
+
+def views(key, tensor):
+    """The chosen tensor: numbers, heatmap, histogram against He and Glorot, spectrum against shuffled copies
+    and a random matrix of its shape, and what they say."""
+    W = tensor.matrix()
+    st.caption(plain(f"{tensor.name}: {tensor.note}."))
+    rows = W.shape[0]
+    if W.size > limits.SPECTRUM_CELLS:
+        rows = max(1, limits.SPECTRUM_CELLS // W.shape[1])
+    part = W[:rows]
+    now, random = spectrum_of(key, tensor, part)
+    cols = st.columns(4)
+    cols[0].metric("Matrix (fan_in × fan_out)", f"{W.shape[0]:,} × {W.shape[1]:,}")
+    cols[1].metric("σ_max", f"{now.spectral_norm:.3g}")
+    cols[2].metric("Stable rank", f"{now.stable_rank:.1f}", f"random: {now.stable_rank_random:.1f}", delta_color="off")
+    cols[3].metric("Above the shuffled band", f"{now.n_outliers}")
+    st.markdown(plain(spectra.describe(now)))
+    left, right = st.columns(2)
+    left.plotly_chart(figures.matrix_heatmap(W, tensor.name, row_name="input", col_name="unit"), key=f"{CHART}heat")
+    hist = figures.histogram_against_references(W, f"{tensor.name}: its values")
+    right.plotly_chart(hist, key=f"{CHART}hist")
+    left, right = st.columns(2)
+    scree = figures.scree(now, random, f"{tensor.name}: singular values", "a random He-normal matrix")
+    left.plotly_chart(scree, key=f"{CHART}scree")
+    with right:
+        if rows < W.shape[0]:
+            st.info(plain(f"The spectrum is of its first {rows:,} of {W.shape[0]:,} rows: a whole spectrum is "
+                          f"computed up to {limits.SPECTRUM_CELLS:,} numbers."))  # fmt: skip
+        st.caption(
+            "Heatmap: every weight (rows: inputs, columns: units; means of blocks when large, as the title says). "
+            "Histogram: the weights as a density against the two formulas a fresh layer of this shape is drawn "
+            "from; trained weights that stay near them moved little. Singular values: shaded, the largest "
+            "singular value of 20 copies of these same numbers shuffled; a singular value above the band (red) "
+            "is structure training put in. The dashed line is a random matrix of this shape drawn as He would."
+        )
+        st.caption(
+            "No power-law exponent α: a fitted tail exponent measures a small matrix's shape, not its training "
+            "(WeightWatcher labels every random 8×8 matrix over-trained); the shuffled band asks directly."
+        )
+
+
+def shared(key):
+    """What a link carries: the sample and the tensor (a file does not travel)."""
+    why = None if key == "sample" else "a weights file does not travel with a link (its receiver uploads the same file)"
+    return share.ConfigOnly(why)
