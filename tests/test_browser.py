@@ -7,6 +7,7 @@ import contextlib
 import sys
 import urllib.parse
 
+import numpy as np
 import pytest
 
 from tests.conftest import ROOT
@@ -703,6 +704,44 @@ def test_transfer_page_pretrains_and_compares_three_runs(browser, server, width)
         pg.wait_for_selector("text=/digits 0–4 and its one-pixel shifts/", timeout=60_000)
         wait_until_idle(pg)
         assert no_exception(pg) and clipped_labels(pg) == []
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_inspect_page_reads_the_sample_and_an_upload(browser, server, width, tmp_path):
+    from safetensors.numpy import save_file
+
+    with window(browser, width, height=1000) as ctx:
+        pg = open_page(ctx, server, "inspect")
+        assert pg.locator("h1").first.inner_text() == "Inspect weights"
+        wait_for_drawn_charts(pg, 3)  # heatmap, histogram, singular values
+        pg.wait_for_selector("text=/directions stand above the shuffled band/", timeout=30_000)
+        assert no_exception(pg) and clipped_labels(pg) == []
+        shot(pg, f"inspect-{width}px")
+        choose(pg, "Tensor", "W1")
+        pg.locator('[data-testid="stMetricValue"]', has_text="64 × 32").wait_for(timeout=30_000)
+        pg.locator('[data-testid="stRadio"]').filter(has_text="Weights").get_by_text("your file", exact=True).click()
+        pg.wait_for_selector("text=Upload a weights file in the sidebar, or pick the sample.", timeout=30_000)
+        path = tmp_path / "model.safetensors"
+        save_file({"fc.weight": np.random.default_rng(0).normal(size=(24, 40)).astype(np.float32)}, str(path))
+        pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+        pg.locator('[data-testid="stMetricValue"]', has_text="40 × 24").wait_for(timeout=30_000)
+        pg.wait_for_selector("text=/as PyTorch does: shown transposed/", timeout=30_000)
+        bad = tmp_path / "model.pt"
+        bad.write_bytes(b"\x80\x02not a model")
+        pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+        pg.wait_for_selector("text=/model.pt cannot be inspected/", timeout=30_000)
+        assert metric_values(pg)[0] == "40 × 24" and no_exception(pg)
+
+
+def test_train_pages_spectrum_tab_in_a_real_browser(context, server):
+    pg = open_page(context, server, "train")
+    click(pg, "×100")
+    pg.get_by_role("tab", name="Spectrum").click()
+    wait_until_idle(pg)
+    pg.wait_for_selector("text=Singular values over training", timeout=30_000)
+    pg.get_by_text("Why no power-law exponent").scroll_into_view_if_needed()
+    assert no_exception(pg)
+    shot(pg, "train-spectrum")
 
 
 def change_home(pg):

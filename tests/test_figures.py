@@ -987,3 +987,34 @@ def test_a_magnitude_heatmap_runs_from_zero_on_a_scale_it_may_share():
     assert (
         shared.data[0].zmax == 10.0 and shared.data[0].colorscale != figures.matrix_heatmap(M, "w").data[0].colorscale
     )
+
+
+def test_spectra_figures_draw_the_band_the_outliers_the_spectrogram_and_the_reference():
+    from weightviz import spectra
+
+    W = np.random.default_rng(0).normal(size=(20, 10))
+    W[:, 0] += 5.0  # one strong direction
+    now, start = spectra.summary(W), spectra.summary(np.random.default_rng(1).normal(size=(20, 10)))
+    fig = figures.scree(now, start, "S", "a random matrix")
+    band, reference, line, outliers = fig.data
+    assert max(band.y) == now.threshold and min(band.y) == pytest.approx(now.shuffled_top.min())
+    assert reference.name == "a random matrix" and list(line.y) == pytest.approx(list(now.singular_values))
+    assert now.n_outliers == 1 and list(outliers.x) == [1] and fig.layout.xaxis.dtick == 1
+    steps, sigmas = np.array([0, 5, 10]), np.array([[3.0, 1.0], [4.0, 1.0], [5.0, 0.5]])
+    heat = figures.spectrogram(steps, sigmas).data[0]
+    assert np.asarray(heat.z).shape == (2, 3) and list(heat.y) == [1, 2]
+    ranks = figures.stable_rank_over_training(steps, sigmas, 1.5).data
+    assert list(ranks[0].y) == pytest.approx([(9 + 1) / 9, (16 + 1) / 16, (25 + 0.25) / 25])
+    assert list(ranks[1].y) == [1.5, 1.5]
+
+
+def test_a_histogram_against_references_draws_he_and_glorot_for_its_fan_in():
+    W = np.random.default_rng(0).normal(0, np.sqrt(2 / 100), size=(100, 50))
+    fig = figures.histogram_against_references(W, "W")
+    bars, he, glorot = fig.data
+    width = bars.x[1] - bars.x[0]
+    assert sum(bars.y) * width == pytest.approx(1.0)  # a density
+    x = np.asarray(he.x)
+    assert max(he.y) == pytest.approx(1 / np.sqrt(2 * np.pi * 2 / 100), rel=1e-3)
+    assert max(glorot.y) == pytest.approx(1 / np.sqrt(2 * np.pi * 2 / 150), rel=1e-3) and x.min() < 0 < x.max()
+    assert "He's 0.141" in fig.layout.title.subtitle.text

@@ -120,10 +120,11 @@ def views(key, tensor):
     part = W[:rows]
     now, random = spectrum_of(key, tensor, part)
     cols = st.columns(4)
-    cols[0].metric("Matrix (fan_in × fan_out)", f"{W.shape[0]:,} × {W.shape[1]:,}")
+    cols[0].metric("fan_in × fan_out", f"{W.shape[0]:,} × {W.shape[1]:,}", help="The matrix as shown: rows are inputs")
     cols[1].metric("σ_max", f"{now.spectral_norm:.3g}")
-    cols[2].metric("Stable rank", f"{now.stable_rank:.1f}", f"random: {now.stable_rank_random:.1f}", delta_color="off")
-    cols[3].metric("Above the shuffled band", f"{now.n_outliers}")
+    cols[2].metric("Stable rank", f"{now.stable_rank:.1f}",
+                   help=f"‖W‖²_F / σ²_max; a random matrix of this shape: {now.stable_rank_random:.1f}")  # fmt: skip
+    cols[3].metric("Outliers", f"{now.n_outliers}", help="Singular values above the band of 20 shuffled copies")
     st.markdown(plain(spectra.describe(now)))
     left, right = st.columns(2)
     left.plotly_chart(figures.matrix_heatmap(W, tensor.name, row_name="input", col_name="unit"), key=f"{CHART}heat")

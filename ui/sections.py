@@ -182,9 +182,9 @@ def _spectrum_tab(trainer, ds, view, layer, chart, prefix):
     left.caption(
         f"W{layer + 1} is {W.shape[0]}×{W.shape[1]}. Shaded: the largest singular value of {len(now.shuffled_top)} "
         "copies of these weights with their entries shuffled (the same values, no structure); a singular value "
-        f"above the band (red) is a direction training put in. Stable rank {now.stable_rank:.1f} (a random matrix "
-        f"of this shape: {now.stable_rank_random:.1f}); effective rank {now.effective_rank:.1f} of "
-        f"{len(now.singular_values)}."
+        f"above the band (red) is a direction training put in. Stable rank {now.stable_rank:.1f} (a large random "
+        f"matrix of this shape, N·M/(√N + √M)²: {now.stable_rank_random:.1f}); effective rank "
+        f"{now.effective_rank:.1f} of {len(now.singular_values)}."
     )
     left.caption(NO_ALPHA)
 

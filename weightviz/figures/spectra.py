@@ -38,7 +38,7 @@ def scree(now, start=None, title="Singular values", start_label="at initialisati
         out = now.singular_values[: now.n_outliers]
         fig.add_trace(scatter(x=index[: now.n_outliers], y=out, mode="markers", name="above the band",
                               marker={"color": OUTLIER_COLOR, "size": 8}, hovertemplate=SIGMA_HOVER))  # fmt: skip
-    fig.update_xaxes(title="i (largest first)")
+    fig.update_xaxes(title="i (largest first)", **_whole_ticks(k))
     fig.update_yaxes(title="σ_i", rangemode="tozero")
     return layout(fig, title, height=300)
 
@@ -52,7 +52,7 @@ def spectrogram(steps, sigmas, title="Singular values over training"):
         colorbar={"thickness": 10, "title": {"text": "σ", "side": "right"}},
         hovertemplate="step %{x}<br>σ%{y} = %{z:.4g}<extra></extra>",
     ))  # fmt: skip
-    fig.update_yaxes(autorange="reversed", title="i")
+    fig.update_yaxes(autorange="reversed", title="i", **_whole_ticks(k))
     fig.update_xaxes(title="step")
     note = f"<br><sup>{len(steps)} kept snapshots</sup>" if len(steps) else ""
     return layout(fig, title + note, height=300)
@@ -74,3 +74,8 @@ def stable_rank_over_training(steps, sigmas, reference, title="Stable rank ‖W�
     fig.update_xaxes(title="step")
     fig.update_yaxes(title="stable rank", rangemode="tozero")
     return layout(fig, title, height=300)
+
+
+def _whole_ticks(n):
+    """An axis of indices 1…n: a tick on whole numbers only (plotly puts 1.5 between 1 and 2 otherwise)."""
+    return {"tick0": 1, "dtick": max(1, round(n / 8))} if n <= 64 else {}
