@@ -79,3 +79,17 @@ def test_a_digits_network_trained_to_every_training_image_has_outliers_in_its_fi
 def test_what_is_not_a_finite_matrix_is_refused(bad):
     with pytest.raises(ValueError, match="spectrum needs"):
         spectra.summary(bad)
+
+
+def test_over_training_spreads_its_snapshots_from_the_first_to_the_last():
+    ds = datasets.load("moons", seed=0)
+    model = MLP(ds.layer_sizes((16, 8)), "tanh", "binary", seed=0)
+    trainer = Trainer(model, ds.X_train, ds.y_train, "adam", 0.01, 16, seed=0)
+    trainer.run(300)
+    kept = trainer.history.snapshot_steps
+    steps, sigmas = spectra.over_training(trainer.history, 1, max_points=10)
+    assert len(kept) > 10 and len(steps) == 10 and steps[0] == 0 and steps[-1] == kept[-1]
+    assert np.all(np.diff(steps) > 0) and sigmas.shape == (10, 8)
+    index = list(kept).index(steps[4])
+    np.testing.assert_allclose(sigmas[4], spectra.singular_values(trainer.history.snapshot(index)[1][1]))
+    np.testing.assert_allclose(sigmas[-1], spectra.singular_values(model.weights[1]), rtol=1e-6)  # float32 snapshot
