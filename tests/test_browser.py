@@ -183,11 +183,11 @@ def test_train_page_steps_and_plays(context, server):
     assert len(pg.query_selector_all('[data-testid="stPlotlyChart"] .main-svg')) >= 2
     shot(pg, "train-playing")
     tabs = [t.inner_text() for t in pg.get_by_role("tab").all()]
-    assert tabs == ["Gradient and accuracy", "Now vs start", "Over time", "Norms and update ratios"]
-    for name in tabs[1:] + tabs[:1]:  # each tab draws its two charts when opened (only the open one is drawn)
+    assert tabs == ["Gradient and accuracy", "Now vs start", "Over time", "Norms and update ratios", "Spectrum"]
+    for name in tabs[1:] + tabs[:1]:  # each tab draws its charts when opened (only the open one is drawn)
         pg.get_by_role("tab", name=name).click()
         wait_until_idle(pg)
-        wait_for_drawn_charts(pg, 2)
+        wait_for_drawn_charts(pg, 3 if name == "Spectrum" else 2)
         assert no_exception(pg)
     pg.get_by_role("tab", name="Over time").click()
     wait_until_idle(pg)

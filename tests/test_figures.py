@@ -994,7 +994,7 @@ def test_spectra_figures_draw_the_band_the_outliers_the_spectrogram_and_the_refe
 
     W = np.random.default_rng(0).normal(size=(20, 10))
     W[:, 0] += 5.0  # one strong direction
-    now, start = spectra.summary(W), spectra.summary(np.random.default_rng(1).normal(size=(20, 10)))
+    now, start = spectra.summary(W), spectra.singular_values(np.random.default_rng(1).normal(size=(20, 10)))
     fig = figures.scree(now, start, "S", "a random matrix")
     band, reference, line, outliers = fig.data
     assert max(band.y) == now.threshold and min(band.y) == pytest.approx(now.shuffled_top.min())

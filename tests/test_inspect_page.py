@@ -51,6 +51,16 @@ def test_a_safetensors_upload_is_laid_out_and_a_bad_file_keeps_what_was_shown():
     kept = at.session_state[state.INSPECT_FILE.key]
     assert kept[1] == "tiny.safetensors"
     assert "does not travel with a link" in " ".join(shown(at.caption))
+    at.file_uploader(key="x_file").set_value(None).run()  # removed: its numbers are let go
+    assert state.INSPECT_FILE.key not in at.session_state and not at.exception
+
+
+def test_a_single_long_row_is_capped_too(monkeypatch):
+    """Review: a (12 000 000, 1) PyTorch tensor became one row of 12 million columns, past the cap: 30 s, 4 GB."""
+    at = open_link(INSPECT, {"x_source": "your file"})
+    upload(at, "long.safetensors", save({"long.weight": np.ones((limits.SPECTRUM_CELLS + 5, 1), np.float32)}))
+    said = " ".join(shown(at.info))
+    assert f"and {limits.SPECTRUM_CELLS:,} of {limits.SPECTRUM_CELLS + 5:,} columns" in said and not at.exception
 
 
 def test_a_large_matrix_gets_the_spectrum_of_its_first_rows_and_says_so():

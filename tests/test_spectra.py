@@ -93,3 +93,25 @@ def test_over_training_spreads_its_snapshots_from_the_first_to_the_last():
     index = list(kept).index(steps[4])
     np.testing.assert_allclose(sigmas[4], spectra.singular_values(trainer.history.snapshot(index)[1][1]))
     np.testing.assert_allclose(sigmas[-1], spectra.singular_values(model.weights[1]), rtol=1e-6)  # float32 snapshot
+
+
+def test_tiny_and_huge_entries_give_the_same_spectrum_scaled():
+    """Review: entries of 1e-170 made σ² underflow (a division by zero), 1e200 overflow."""
+    W = np.random.default_rng(3).normal(size=(12, 7))
+    base = spectra.summary(W)
+    for scale in (1e-170, 1e200):
+        s = spectra.summary(W * scale)
+        np.testing.assert_allclose(s.singular_values, base.singular_values * scale, rtol=1e-12)
+        assert s.stable_rank == pytest.approx(base.stable_rank, rel=1e-12) and s.n_outliers == base.n_outliers
+        assert s.frobenius_norm == pytest.approx(base.frobenius_norm * scale, rel=1e-12)
+
+
+def test_a_single_row_or_column_has_no_outlier_and_costs_no_shuffled_svd():
+    row = np.random.default_rng(23).normal(size=(1, 50))  # review: rounding gave 1 outlier at 8.9e-16 above
+    s = spectra.summary(row)
+    assert s.n_outliers == 0 and np.allclose(s.shuffled_top, np.linalg.norm(row))
+    assert spectra.summary(row.T).n_outliers == 0
+
+
+def test_a_zero_matrix_is_described_as_such():
+    assert spectra.describe(spectra.summary(np.zeros((5, 4)))).startswith("Every weight is 0")

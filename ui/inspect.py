@@ -44,7 +44,7 @@ def chosen_file():
         st.caption(f"The sample: {SAMPLE_SAID}.")
         return ("sample", SAMPLE.name, sample_tensors())
     upload = st.file_uploader(
-        "A weights file (.safetensors, or a weightviz .npz)", type=UPLOAD_TYPES, key=KEYS.file,
+        "A weights file (.safetensors, or a weightviz .npz)", type=UPLOAD_TYPES, key=KEYS.file, on_change=_removed,
         help=f"Up to {tensors.MAX_PARAMETERS:,} numbers in {tensors.MAX_TENSORS:,} tensors; read without running "
              "anything in it",
     )  # fmt: skip
@@ -66,6 +66,13 @@ def chosen_file():
     return state.INSPECT_FILE.set((upload.file_id, upload.name, read))
 
 
+def _removed():
+    """The uploader's callback: a person removed the file (its ✕): forget it and its spectra."""
+    if st.session_state.get(KEYS.file) is None:
+        state.INSPECT_FILE.clear()
+        state.INSPECT_SPECTRA.set({})
+
+
 def overview(name, read):
     """Every tensor of the file in a table: name, shape and dtype as stored, the matrix shown, and why."""
     rows = [
@@ -80,12 +87,7 @@ def overview(name, read):
 
 
 def _shown_shape(t):
-    if not t.has_matrix:
-        return "–"
-    if len(t.shape) == 2:
-        return f"{t.shape[0]} × {t.shape[1]}" if not t.pytorch or "kernel" in t.note else f"{t.shape[1]} × {t.shape[0]}"
-    matrix_rows = t.size // (t.shape[-1] if not t.pytorch or "(…, in, out)" in t.note else t.shape[0])
-    return f"{matrix_rows} × {t.size // matrix_rows}"
+    return "–" if t.matrix_shape is None else " × ".join(map(str, t.matrix_shape))
 
 
 def pick(read):
@@ -98,13 +100,14 @@ def pick(read):
 
 
 def spectrum_of(key, tensor, W):
-    """(summary of W, summary of a He-normal matrix of its shape), kept per file and tensor in the session."""
+    """(summary of W, singular values of a He-normal matrix of its shape), kept per file and tensor in the
+    session."""
     kept = state.INSPECT_SPECTRA.get() or {}
     if (key, tensor.name) not in kept:
         with st.spinner(f"Singular values of {tensor.name} and of 20 shuffled copies…"):
             random = initializers.get("he_normal")(*W.shape, np.random.default_rng(0))
             kept = dict(list(kept.items())[-(MAX_KEPT_SPECTRA - 1) :])
-            kept[(key, tensor.name)] = (spectra.summary(W), spectra.summary(random))
+            kept[(key, tensor.name)] = (spectra.summary(W), spectra.singular_values(random))
         state.INSPECT_SPECTRA.set(kept)
     return kept[(key, tensor.name)]
 
@@ -114,11 +117,14 @@ def views(key, tensor):
     and a random matrix of its shape, and what they say."""
     W = tensor.matrix()
     st.caption(plain(f"{tensor.name}: {tensor.note}."))
-    rows = W.shape[0]
-    if W.size > limits.SPECTRUM_CELLS:
-        rows = max(1, limits.SPECTRUM_CELLS // W.shape[1])
-    part = W[:rows]
-    now, random = spectrum_of(key, tensor, part)
+    cols_kept = min(W.shape[1], limits.SPECTRUM_CELLS)
+    rows = min(W.shape[0], max(1, limits.SPECTRUM_CELLS // cols_kept))
+    part = W[:rows, :cols_kept]
+    try:
+        now, random = spectrum_of(key, tensor, part)
+    except (ValueError, np.linalg.LinAlgError) as e:
+        st.error(plain(f"The spectrum of {tensor.name} cannot be computed: {e}."))
+        return
     cols = st.columns(4)
     cols[0].metric("fan_in × fan_out", f"{W.shape[0]:,} × {W.shape[1]:,}", help="The matrix as shown: rows are inputs")
     cols[1].metric("σ_max", f"{now.spectral_norm:.3g}")
@@ -134,9 +140,10 @@ def views(key, tensor):
     scree = figures.scree(now, random, f"{tensor.name}: singular values", "a random He-normal matrix")
     left.plotly_chart(scree, key=f"{CHART}scree")
     with right:
-        if rows < W.shape[0]:
-            st.info(plain(f"The spectrum is of its first {rows:,} of {W.shape[0]:,} rows: a whole spectrum is "
-                          f"computed up to {limits.SPECTRUM_CELLS:,} numbers."))  # fmt: skip
+        if part.shape != W.shape:
+            st.info(plain(f"The spectrum is of its first {rows:,} of {W.shape[0]:,} rows"
+                          + (f" and {cols_kept:,} of {W.shape[1]:,} columns" if cols_kept < W.shape[1] else "")
+                          + f": a whole spectrum is computed up to {limits.SPECTRUM_CELLS:,} numbers."))  # fmt: skip
         st.caption(
             "Heatmap: every weight (rows: inputs, columns: units; means of blocks when large, as the title says). "
             "Histogram: the weights as a density against the two formulas a fresh layer of this shape is drawn "

@@ -4,6 +4,7 @@ page draws the same block for several runs."""
 
 from __future__ import annotations
 
+import hashlib
 from math import nan
 
 import streamlit as st
@@ -165,15 +166,33 @@ NO_ALPHA = (
 )
 
 
+SPECTRA_KEPT = 8  # layer spectra kept per session: a 512×512 layer's take ~1 s to compute
+
+
+def layer_spectra(trainer, view, layer):
+    """(summary of W now, σ at step 0, (steps, σ) over training), kept per session for this trainer, layer,
+    weights (a digest) and kept snapshots: a rerun that changes none of them does not compute them again."""
+    history = trainer.history
+    weights = view.weights[layer]
+    steps = history.snapshot_steps
+    key = (id(trainer), layer, hashlib.blake2b(weights.tobytes(), digest_size=16).digest(), len(steps), int(steps[-1]))
+    kept = state.LAYER_SPECTRA.get() or {}
+    if key not in kept:
+        made = (spectra.summary(weights), spectra.singular_values(history.snapshot(0)[1][layer]),
+                spectra.over_training(history, layer))  # fmt: skip
+        kept = {**dict(list(kept.items())[-(SPECTRA_KEPT - 1) :]), key: made}
+        state.LAYER_SPECTRA.set(kept)
+    return kept[key]
+
+
 def _spectrum_tab(trainer, ds, view, layer, chart, prefix):
     """The singular values of W now against the start and its shuffled copies, over training, and its stable
     rank against a random matrix's, with what they say."""
-    history, W = trainer.history, view.weights[layer]
-    now, start = spectra.summary(W), spectra.summary(history.snapshot(0)[1][layer])
+    W = view.weights[layer]
+    now, start, (steps, sigmas) = layer_spectra(trainer, view, layer)
     left, right = st.columns(2)
     title = f"Singular values of W{layer + 1}: step {view.step:,} vs the start"
     left.plotly_chart(figures.scree(now, start, title), key=f"{prefix}scree", **chart)
-    steps, sigmas = spectra.over_training(history, layer)
     right.plotly_chart(figures.spectrogram(steps, sigmas), key=f"{prefix}spectrogram", **chart)
     left, right = st.columns(2)
     rank = figures.stable_rank_over_training(steps, sigmas, now.stable_rank_random)

@@ -128,6 +128,7 @@ TRAIN_RUN = Slot("train", "run")  # runs.Run: configuration, dataset, trainer, p
 CSV_TABLE = Slot("train", "csv_table")  # (content id, compact DataFrame, upload id) of the last upload
 CSV_DATASET = Slot("train", "csv_dataset")  # the Dataset made from it for the chosen columns
 CSV_CHOICE = Slot("train", "csv_choice")  # (file id, target, features) last chosen
+LAYER_SPECTRA = Slot("train", "layer_spectra")  # {(trainer, step, layer, …): spectra} (ui.sections.layer_spectra)
 DETAIL_TAB = Slot("train", "detail_tab")  # {panel prefix: kind of the layer inspector's open tab}
 
 # -- the Home page -----------------------------------------------------------------------------------

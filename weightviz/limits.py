@@ -50,7 +50,7 @@ SHAPLEY_EVALUATIONS = 20_000_000  # network rows one explanation may evaluate
 SHAPLEY_WORK = 2e11  # multiply-adds one explanation may take (~7 s here)
 SWEEP_WEIGHTS = 200  # weights of the linear model a λ sweep solves for
 SWEEP_STEPS = 1_000  # proximal steps one classification λ takes on the page (an unconverged point is said)
-INSPECT_PARAMETERS = 30_000_000  # numbers in a weights file on Inspect (50 MiB of bfloat16 holds 26 million)
+INSPECT_PARAMETERS = 10_000_000  # numbers in a weights file on Inspect (kept as float32: 40 MB a session at most)
 INSPECT_TENSORS = 5_000  # tensors in a weights file on Inspect
 SPECTRUM_CELLS = 1_000_000  # cells of a matrix whose full spectrum Inspect computes (larger: its first rows)
 

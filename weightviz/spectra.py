@@ -12,8 +12,14 @@ For W of shape (N, M) with singular values σ_1 ≥ σ_2 ≥ … ≥ σ_k (k = m
                           entries shuffled (the same values, no structure): directions training put in.
                           The percentile is the permutation test's: the ⌈0.95·(n + 1)⌉-th smallest of the n
                           shuffled σ_max (with n = 20, the largest). A random matrix is exchangeable with its
-                          shuffles, so it shows an outlier with probability ≤ 5 % (1/21 with n = 20); the
-                          interpolated percentile of ``np.percentile`` would let 2/21 ≈ 9.5 % through.
+                          shuffles, so it shows an outlier with probability ≤ 5 % when n ≥ 19 (1/21 with 20;
+                          with fewer the band is their largest, and the chance 1/(n + 1): 17 % with 5); the
+                          interpolated percentile of ``np.percentile`` would let 2/21 ≈ 9.5 % through. An outlier
+                          must clear the band by more than rounding (a relative 1e-9). A single row or column
+                          has one singular value, its norm, which shuffling cannot change: no outlier.
+
+W is divided by its largest |entry| before any SVD and σ scaled back, so entries of 1e-170 or 1e200 neither
+underflow nor overflow in σ².
 
 Shuffling keeps the matrix's own distribution of values (heavy tails, a non-zero mean, sparsity), so the
 band it gives is the honest reference for *this* matrix, where a Marchenko–Pastur edge assumes Gaussian
@@ -33,6 +39,7 @@ __all__ = [
 ]  # fmt: skip
 
 PERCENTILE = 95.0  # the shuffled band's top: σ_i above this percentile of the shuffled σ_max are outliers
+OUTLIER_MARGIN = 1e-9  # an outlier clears the band by more than this share (not by rounding)
 
 
 def band_top(shuffled, percentile=PERCENTILE):
@@ -63,8 +70,8 @@ class Summary:
 
 def singular_values(W):
     """All singular values of W (2-D, finite), descending."""
-    W = _matrix(W)
-    return np.linalg.svd(W, compute_uv=False)
+    W, unit = _scaled(_matrix(W))
+    return np.linalg.svd(W, compute_uv=False) * unit
 
 
 def random_stable_rank(n_rows, n_cols):
@@ -83,31 +90,36 @@ def effective_rank(sigma):
 
 
 def shuffled_top(W, n_shuffles=20, seed=0):
-    """σ_max of ``n_shuffles`` copies of W with its entries permuted by ``np.random.default_rng(seed)``."""
-    W = _matrix(W)
+    """σ_max of ``n_shuffles`` copies of W with its entries permuted by ``np.random.default_rng(seed)`` (one at a
+    time: stacked copies of a large W would hold n_shuffles times its memory)."""
+    W, unit = _scaled(_matrix(W))
+    if min(W.shape) == 1:  # one singular value, the norm: the same for every arrangement of the entries
+        return np.full(n_shuffles, np.linalg.norm(W) * unit)
     rng = np.random.default_rng(seed)
-    copies = np.stack([rng.permutation(W.ravel()).reshape(W.shape) for _ in range(n_shuffles)])
-    return np.linalg.svd(copies, compute_uv=False)[:, 0] if n_shuffles else np.empty(0)
+    tops = [np.linalg.svd(rng.permutation(W.ravel()).reshape(W.shape), compute_uv=False)[0] for _ in range(n_shuffles)]
+    return np.array(tops, dtype=float) * unit
 
 
 def summary(W, n_shuffles=20, seed=0):
     """The :class:`Summary` of W: its singular values, norms, ranks and outliers over ``n_shuffles`` shuffled
     copies drawn from ``seed``. ValueError for an array that is not a finite 2-D matrix."""
     W = _matrix(W)
-    sigma = np.linalg.svd(W, compute_uv=False)
-    top = float(sigma[0]) if sigma.size else 0.0
-    frobenius = float(np.sqrt((sigma**2).sum()))
+    scaled, unit = _scaled(W)
+    sigma_scaled = np.linalg.svd(scaled, compute_uv=False)  # σ/unit: σ² cannot overflow or underflow
+    sigma = sigma_scaled * unit
+    top = float(sigma_scaled[0])
+    stable = float((sigma_scaled**2).sum() / top**2) if top > 0 else 0.0
     shuffled = shuffled_top(W, n_shuffles, seed)
     threshold = band_top(shuffled)
     return Summary(
         shape=W.shape,
         singular_values=sigma,
-        spectral_norm=top,
-        frobenius_norm=frobenius,
-        stable_rank=frobenius**2 / top**2 if top > 0 else 0.0,
+        spectral_norm=top * unit,
+        frobenius_norm=float(np.sqrt((sigma_scaled**2).sum()) * unit),
+        stable_rank=stable,
         stable_rank_random=float(random_stable_rank(*W.shape)),
-        effective_rank=effective_rank(sigma),
-        n_outliers=int((sigma > threshold).sum()),
+        effective_rank=effective_rank(sigma_scaled),
+        n_outliers=int((sigma > threshold * (1 + OUTLIER_MARGIN)).sum()),
         shuffled_top=shuffled,
         threshold=threshold,
     )
@@ -116,6 +128,8 @@ def summary(W, n_shuffles=20, seed=0):
 def describe(s):
     """One or two sentences on what the spectrum says, for the page."""
     n, k = s.n_outliers, len(s.singular_values)
+    if s.spectral_norm == 0:
+        return "Every weight is 0: the matrix has no direction at all, and a spectrum says nothing more."
     if n == 0:
         said = ("No singular value stands above what the same entries shuffled give: as far as its spectrum "
                 "tells, this layer is still a random matrix.")  # fmt: skip
@@ -130,6 +144,12 @@ def describe(s):
         said += (f" Its stable rank, {s.stable_rank:.1f}, is {ratio:.0%} of a random matrix's "
                  f"({s.stable_rank_random:.1f}): a few directions carry most of its size.")  # fmt: skip
     return said
+
+
+def _scaled(W):
+    """(W / unit, unit) with unit = max |W| (1 for a zero matrix): the entries of W / unit lie in [−1, 1]."""
+    unit = float(np.abs(W).max()) if W.size else 0.0
+    return (W / unit, unit) if unit > 0 else (W, 1.0)
 
 
 def _matrix(W):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import struct
 import tempfile
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ FORMATS = (".safetensors", ".npz")
 MAX_FILE_BYTES = limits.CSV_BYTES  # Streamlit's upload limit (server.maxUploadSize)
 MAX_PARAMETERS = limits.INSPECT_PARAMETERS
 MAX_TENSORS = limits.INSPECT_TENSORS
-MAX_HEADER_BYTES = 16 * 2**20  # a safetensors header (JSON) this long already names ~100 000 tensors
+MAX_HEADER_BYTES = 2 * 2**20  # a safetensors header (JSON): MAX_TENSORS entries take well under 1 MiB
+MAX_DIMENSIONS = 8  # of one tensor (a 3-D convolution kernel has 5)
 DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": None}  # None: widened here
 OTHER_DTYPES = {"I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL", "F8_E4M3", "F8_E5M2"}
 ITEM_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4,
@@ -75,6 +77,15 @@ class Tensor:
     @property
     def has_matrix(self):
         return self.stored is not None and len(self.shape) >= 2 and self.size > 0
+
+    @property
+    def matrix_shape(self):
+        """The shape ``matrix()`` returns, without reading anything: (fan_in, fan_out), or None."""
+        if not self.has_matrix:
+            return None
+        if not self.pytorch or _is_kernel(self.name):
+            return (self.size // self.shape[-1], self.shape[-1])
+        return (self.size // self.shape[0], self.shape[0])
 
     def matrix(self):
         """(fan_in, fan_out) float64 (a new array each call), or None for a tensor without one."""
@@ -127,16 +138,23 @@ def _read_npz(data):
 # -- safetensors ------------------------------------------------------------------------------------------------
 def _read_safetensors(data):
     entries, start = _header(data)  # everything checked before a tensor is read
+    from safetensors import safe_open  # imported on first use
+
     handle, path = tempfile.mkstemp(suffix=".safetensors")  # safe_open reads from a path
     try:
         with os.fdopen(handle, "wb") as f:
             f.write(data)
-        return [_safetensor(data, start, path, name, entry) for name, entry in entries]
+        with safe_open(path, framework="numpy") as opened:  # once for all tensors
+            return [_safetensor(data, start, opened, name, entry) for name, entry in entries]
+    except TensorFileError:
+        raise
+    except Exception as e:  # the package's SafetensorError and OSError alike: the file is not what it says
+        raise TensorFileError(f"the safetensors package cannot read it: {_clip(str(e), 120)}") from None
     finally:
         os.unlink(path)
 
 
-def _safetensor(data, start, path, name, entry):
+def _safetensor(data, start, opened, name, entry):
     shape, dtype = tuple(entry["shape"]), entry["dtype"]
     if dtype not in DTYPES:
         return Tensor(name, shape, dtype, f"{dtype} values, not floating point: no matrix", None)
@@ -145,20 +163,10 @@ def _safetensor(data, start, path, name, entry):
         raw = np.frombuffer(data, dtype="<u2", count=math.prod(shape), offset=start + begin)
         stored = (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
     else:
-        stored = _get_tensor(path, name)
+        stored = opened.get_tensor(name)
     if not np.isfinite(stored).all():
         raise TensorFileError(f"{_clip(name)} holds values that are not finite numbers")
     return Tensor(name, shape, dtype, _layout_note(name, shape), stored)
-
-
-def _get_tensor(path, name):
-    from safetensors import safe_open  # imported on first use
-
-    try:
-        with safe_open(path, framework="numpy") as f:
-            return f.get_tensor(name)
-    except Exception as e:  # the package's SafetensorError and OSError alike: the file is not what it says
-        raise TensorFileError(f"{_clip(name)} cannot be read: {_clip(str(e), 120)}") from None
 
 
 def _header(data):
@@ -170,7 +178,7 @@ def _header(data):
         raise TensorFileError(f"not a safetensors file: its header claims {n:,} bytes")
     try:
         header = json.loads(bytes(data[8 : 8 + n]))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, OverflowError, RecursionError):  # (a JSONDecodeError, bad UTF-8, a 5 000-digit number)
         raise TensorFileError("not a safetensors file: its header is not JSON") from None
     if not isinstance(header, dict):
         raise TensorFileError("not a safetensors file: its header is not a table of tensors")
@@ -182,11 +190,13 @@ def _header(data):
     for name, entry in header.items():
         shown = _clip(name)
         try:
-            dtype, shape, (begin, end) = entry["dtype"], [int(s) for s in entry["shape"]], entry["data_offsets"]
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (begin, end)):
+            dtype, shape, (begin, end) = entry["dtype"], list(entry["shape"]), entry["data_offsets"]
+            if not (isinstance(dtype, str) and all(_whole(v) for v in (begin, end, *shape))):
                 raise TypeError
         except (TypeError, KeyError, ValueError):
             raise TensorFileError(f"{shown}: its entry in the header is not dtype, shape and data offsets") from None
+        if len(shape) > MAX_DIMENSIONS:
+            raise TensorFileError(f"{shown}: {len(shape)} dimensions; at most {MAX_DIMENSIONS}")
         if dtype not in ITEM_BYTES:
             raise TensorFileError(f"{shown}: unknown dtype {_clip(str(dtype))}")
         if any(s < 0 for s in shape):
@@ -208,6 +218,11 @@ def _header(data):
             raise TensorFileError(f"{a} and {b} overlap in the file")
     entries.sort(key=lambda e: e[1]["data_offsets"][0])
     return entries, start
+
+
+def _whole(v):
+    """A whole number as JSON gives it: an int, never a bool or a float."""
+    return type(v) is int
 
 
 def _layout_note(name, shape):
@@ -232,7 +247,10 @@ def _as_matrix(name, stored, pytorch):
 
 
 def _is_kernel(name):
-    return name.rsplit("/", 1)[-1].rsplit(".", 1)[-1].startswith("kernel")
+    """Keras and Flax name an (…, in, out) weight a kernel: ``dense/kernel``, ``kernel:0``, ``lstm/recurrent_kernel``,
+    ``depthwise_kernel``."""
+    last = re.split(r"[/.]", name)[-1]
+    return re.sub(r"(:\d+|_\d+)$", "", last).endswith("kernel")
 
 
 def _clip(text, limit=60):

@@ -15,8 +15,8 @@ OUTLIER_COLOR = "#d62728"
 
 def scree(now, start=None, title="Singular values", start_label="at initialisation"):
     """σ_i against i for ``now`` (a ``spectra.Summary``), its outliers in red, the band its shuffled copies
-    reach (shaded, up to the outlier threshold) and, when given, ``start`` (the same layer at initialisation,
-    or a random matrix of its shape: ``start_label``)."""
+    reach (shaded, up to the outlier threshold) and, when given, ``start``: the singular values of the same
+    layer at initialisation, or of a random matrix of its shape (``start_label``)."""
     fig = Draft()
     k = len(now.singular_values)
     index = np.arange(1, k + 1)
@@ -28,7 +28,7 @@ def scree(now, start=None, title="Singular values", start_label="at initialisati
             line={"width": 0}, fillcolor=BAND_COLOR, name="σ_max of shuffled copies", hoverinfo="skip",
         ))  # fmt: skip
     if start is not None:
-        fig.add_trace(scatter(x=np.arange(1, len(start.singular_values) + 1), y=start.singular_values, mode="lines",
+        fig.add_trace(scatter(x=np.arange(1, len(start) + 1), y=np.asarray(start), mode="lines",
                               name=start_label,
                               line={"color": INIT_COLOR, "dash": "dash"}))  # fmt: skip
     fig.add_trace(scatter(x=index, y=now.singular_values, mode="lines+markers" if k <= 64 else "lines", name="now",
