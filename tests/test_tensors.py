@@ -111,6 +111,7 @@ def test_files_over_the_limits_are_refused_before_any_tensor_is_read(monkeypatch
         {"dtype": "F32", "shape": [True, 4], "data_offsets": [0, 16]},
         {"dtype": "F32", "shape": [2, 2], "data_offsets": [0.0, 16]},
         {"dtype": "BF16", "shape": [0, 2**70], "data_offsets": [0, 0]},
+        {"dtype": "BF16", "shape": [True, 4], "data_offsets": [0, 8]},  # (BF16 is read here, not by the package)
         {"dtype": "BF16", "shape": [1] * 70, "data_offsets": [0, 2]},
     ],
 )  # fmt: skip
