@@ -7,7 +7,7 @@ import streamlit as st
 
 from weightviz import experiment
 
-from . import share, state
+from . import plots, share, state
 from .actions import FRAME_SECONDS
 from .runs import RunGroup
 from .text import plain
@@ -93,11 +93,19 @@ def live_view(group, playing, per_frame, draw):
     frame()
 
 
+def live_pair(figs, keys, playing):
+    """Two live charts side by side (static pictures while playing)."""
+    for col, fig, key in zip(st.columns(2), figs, keys, strict=True):
+        plots.live_chart(col, fig, key, playing)
+
+
 def where_each_run_is(names, runs, container_key, suffix=""):
     """A caption with each run's step (in a keyed container: the browser benchmark watches it), and a
     warning for each run that diverged."""
     steps = ", ".join(f"{name}: step {run.trainer.step_count:,}" for name, run in zip(names, runs, strict=True))
     st.container(key=container_key).caption(f"{steps}.{suffix}")
+    going = any(run.trainer.diverged is None for run in runs)
+    rest = "the others go on" if going else "every run has stopped: lower the learning rate, or Reset"
     for name, run in zip(names, runs, strict=True):
         if run.trainer.diverged is not None:
-            st.warning(plain(f"{name} diverged at step {run.trainer.diverged.step:,}; the others go on."))
+            st.warning(plain(f"{name} diverged at step {run.trainer.diverged.step:,}; {rest}."))

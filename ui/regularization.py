@@ -259,10 +259,7 @@ def side_by_side(labels, runs, playing):
     in tabs (only the open one computed) the generalisation gap, the weights with their zeros, the fit, or
     the Adam + L2 against AdamW chart."""
     groups.where_each_run_is(labels, runs, STEPS, " Same data, same first weights, same mini-batches.")
-    left, right = st.columns(2)
-    zeros, norms = over_time(labels, runs)
-    plots.live_chart(left, zeros, f"{CHART}zeros", playing)
-    plots.live_chart(right, norms, f"{CHART}norms", playing)
+    groups.live_pair(over_time(labels, runs), (f"{CHART}zeros", f"{CHART}norms"), playing)
     st.caption(
         "Left: the share of weights that are exactly 0 — L1 sets weights to 0 (a weight leaves 0 again only when "
         "a mini-batch pulls on it harder than λ, so the share wobbles); L2 and "

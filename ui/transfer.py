@@ -284,10 +284,7 @@ def comparison(names, runs, goal, layer, playing):
     """One frame: where the runs are, accuracy and loss, the steps-to-goal table, how much each layer changed,
     |W − W₀| of one layer per run, and (digits) the fine-tuned run's first-layer units before and after."""
     groups.where_each_run_is(names, runs, STEPS, " Same target examples, same mini-batches, same new output layer.")
-    left, right = st.columns(2)
-    acc, loss = curves(names, runs)
-    plots.live_chart(left, acc, f"{CHART}accuracy", playing)
-    plots.live_chart(right, loss, f"{CHART}loss", playing)
+    groups.live_pair(curves(names, runs), (f"{CHART}accuracy", f"{CHART}loss"), playing)
     st.caption(
         "Accuracy and loss on the target's test set (every target example not used for training), measured every "
         f"{transfer.EVAL_EVERY} steps. Where the fine-tuned line starts higher or climbs faster, the pre-trained "
