@@ -706,6 +706,27 @@ def test_transfer_page_pretrains_and_compares_three_runs(browser, server, width)
         assert no_exception(pg) and clipped_labels(pg) == []
 
 
+def test_transfer_weights_file_replaced_by_a_wrong_one_keeps_the_runs(context, server, tmp_path):
+    """A browser replacing one file with another empties the uploader in between: the runs must stay."""
+    from weightviz import MLP, checkpoints
+
+    pg = open_page(context, server, "transfer")
+    good, bad = tmp_path / "mine-64-32-10.npz", tmp_path / "wrong.npz"
+    good.write_bytes(checkpoints.save_bytes(MLP([64, 32, 10], "tanh", "multiclass", seed=1)))
+    bad.write_bytes(checkpoints.save_bytes(MLP([2, 8, 1], seed=1)))
+    uploader = pg.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploader.set_input_files(str(good))
+    pg.wait_for_selector("text=/Pre-trained layers \\(64 → 32, tanh\\) from your file mine-64-32-10.npz/")
+    wait_until_idle(pg)
+    click(pg, "×10")
+    pg.wait_for_selector("text=Fine-tuned: step 10", timeout=30_000)
+    uploader.set_input_files(str(bad))
+    pg.wait_for_selector("text=/wrong.npz cannot be used/", timeout=30_000)
+    wait_until_idle(pg)
+    assert pg.get_by_text("the layers of mine-64-32-10.npz stay").count() >= 1
+    assert pg.get_by_text("Fine-tuned: step 10").count() == 1 and no_exception(pg)
+
+
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_inspect_page_reads_the_sample_and_an_upload(browser, server, width, tmp_path):
     from safetensors.numpy import save_file

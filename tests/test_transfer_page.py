@@ -150,6 +150,9 @@ def test_a_weights_file_replaces_pretraining_and_a_wrong_one_is_explained_and_ch
     (_, own_gone, _), _ = group_of(at)
     assert own_gone.config.hidden_sizes == (64,)
     upload_weights(at, checkpoints.save_bytes(own))
-    at.file_uploader(key="t_weights_file").set_value(None).run()  # removed: pre-training here again
+    at.file_uploader(key="t_weights_file").set_value(None).run()  # emptied (a browser replacing a file does
+    (_, still_own, _), _ = group_of(at)  # that in between): the file stays in use until it is forgotten
+    assert still_own.config.hidden_sizes == (32, 16)
+    at.button(key="t_forget_file").click().run()
     (_, back, _), _ = group_of(at)
     assert back.config.hidden_sizes == (64,) and back.config.activation == "relu"

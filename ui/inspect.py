@@ -44,12 +44,15 @@ def chosen_file():
         st.caption(f"The sample: {SAMPLE_SAID}.")
         return ("sample", SAMPLE.name, sample_tensors())
     upload = st.file_uploader(
-        "A weights file (.safetensors, or a weightviz .npz)", type=UPLOAD_TYPES, key=KEYS.file, on_change=_removed,
+        "A weights file (.safetensors, or a weightviz .npz)", type=UPLOAD_TYPES, key=KEYS.file,
         help=f"Up to {tensors.MAX_PARAMETERS:,} numbers in {tensors.MAX_TENSORS:,} tensors; read without running "
              "anything in it",
     )  # fmt: skip
     kept = state.INSPECT_FILE.get()
-    if upload is None:
+    if upload is None:  # (not proof of a removal: another page and back, or a file being replaced, empty it too)
+        if kept is not None:
+            st.caption(plain(f"In use: {kept[1]}, uploaded earlier."))
+            st.button("Forget it", key=KEYS.forget, on_click=forget_file, help="Let go of the file and its numbers")
         return kept
     if kept is not None and kept[0] == upload.file_id:
         return kept
@@ -66,11 +69,10 @@ def chosen_file():
     return state.INSPECT_FILE.set((upload.file_id, upload.name, read))
 
 
-def _removed():
-    """The uploader's callback: a person removed the file (its ✕): forget it and its spectra."""
-    if st.session_state.get(KEYS.file) is None:
-        state.INSPECT_FILE.clear()
-        state.INSPECT_SPECTRA.set({})
+def forget_file():
+    """Button callback: let go of the uploaded file and its spectra."""
+    state.INSPECT_FILE.clear()
+    state.INSPECT_SPECTRA.set({})
 
 
 def overview(name, read):

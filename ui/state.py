@@ -173,7 +173,7 @@ TRANSFER_WIDGETS = Slot("transfer", "widgets")  # {widget key: value} last drawn
 TRANSFER_UPLOAD = Slot("transfer", "upload")  # (file id, transfer.Pretrained, name) of the last usable weights file
 
 # -- the Inspect page -----------------------------------------------------------------------------------------
-INSPECT_KEYS = Keys("x_", ("source", "file", "tensor"))
+INSPECT_KEYS = Keys("x_", ("source", "file", "forget", "tensor"))
 INSPECT_FILE = Slot("inspect", "file")  # (file id, file name, [tensors.Tensor]) of the last usable upload
 INSPECT_SPECTRA = Slot("inspect", "spectra")  # {(file id, tensor name): (spectra.Summary, random's Summary)}
 INSPECT_CHART_PREFIX = "x_chart_"

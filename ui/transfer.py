@@ -129,10 +129,11 @@ def pretraining_controls():
 def own_layers():
     """A weights file (the Train page's download of a network on 64 inputs) whose hidden layers replace the
     pre-training: (file id, transfer.Pretrained, file name), or None. A file that cannot be used is named with
-    the reason, and the last usable one (or pre-training) stays. The file stays in use until a person removes
-    it (another page and back leaves the uploader empty: Streamlit drops a widget that was not drawn)."""
+    the reason, and the last usable one (or pre-training) stays. The file stays in use until a person presses
+    *Pre-train here instead*: an empty uploader does not say the file was removed (another page and back
+    empties it, and a browser replacing one file with another sends "none" in between)."""
     upload = st.file_uploader(
-        "Or start from your own network (.npz)", type=["npz"], key=KEYS.weights_file, on_change=_file_removed,
+        "Or start from your own network (.npz)", type=["npz"], key=KEYS.weights_file,
         help="A weights file from the Train page (a network trained on digits: 64 inputs); its hidden layers are "
              "carried over and its output layer replaced",
     )  # fmt: skip
@@ -153,12 +154,6 @@ def own_layers():
         st.error(plain(f"{upload.name} cannot be used: {e}. Nothing changed: {still}."))
         return kept
     return state.TRANSFER_UPLOAD.set((upload.file_id, layers, upload.name))
-
-
-def _file_removed():
-    """The uploader's callback: a person removed the file (its ✕): pre-training here again."""
-    if st.session_state.get(KEYS.weights_file) is None:
-        state.TRANSFER_UPLOAD.clear()
 
 
 def pretrained(chosen):
