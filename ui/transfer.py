@@ -185,6 +185,10 @@ def examples(chosen):
         labels = [ds.class_names[int(c)] for c in ds.y_train]
         fig = figures.example_images(ds.X_train, labels, (8, 8), f"{what}: {ds.name}<br><sup>{said[what]}</sup>")
         col.plotly_chart(fig, key=f"{CHART}{what.lower()}_examples")
+    st.caption(
+        "The first 16 training images of each task (dark is ink; hover for the label). The source has plenty of "
+        "labels; the target has only the few per class chosen in the sidebar, and its other images are the test set."
+    )
 
 
 def pretraining_note(pre):
