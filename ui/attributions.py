@@ -110,7 +110,7 @@ def settings(run):
     if d <= shapley.MAX_EXACT_FEATURES:
         controls.keep_valid(KEYS.method, METHODS, "auto")
         method = next(slots).selectbox(
-            "Method", METHODS, key=KEYS.method, help="auto: exact up to 12 features", bind=state.URL
+            "Method", METHODS, key=KEYS.method, help=f"auto: exact up to {shapley.EXACT_UP_TO} features", bind=state.URL
         )
     else:  # (no widget: the choice made for a smaller model stays for the next one)
         method = "kernel"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from weightviz import activations, experiment, figures, limits, paths, regularizers
+from weightviz import activations, experiment, figures, limits, paths, regularizers, sharing
 from weightviz.formatting import typed
 
 from . import controls, groups, plots, state
@@ -21,7 +21,7 @@ CHART = state.REG_CHART_PREFIX
 STEPS = f"{CHART}where"  # the container of the caption that says where each run is
 DEFAULT = experiment.Config(dataset="sparse_linear", hidden_sizes=(), lr=0.1, batch_size=32)
 NETWORK = (32, 32)  # the hidden layers a network starts with here
-LETTERS = "ABCD"
+LETTERS = sharing.RUN_LETTERS
 DECAYS = (0.0, 1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 OPTIMIZERS = ("adam", "adamw", "sgd", "momentum", "rmsprop")
 COUNTS = list(range(2, limits.SIDE_BY_SIDE_RUNS + 1))  # runs side by side

@@ -46,6 +46,11 @@ def open_link(page, checks=None):
         state.LINK_OPENED.set({page: {"given": given, "checked": False, "refused": refused}})
 
 
+def _runs(subject):
+    """The runs of ``subject``: a group's, or the run itself."""
+    return getattr(subject, "runs", [subject])
+
+
 def _visit(page):
     return (state.LINK_OPENED.get() or {}).get(page, {"given": {}, "checked": True})
 
@@ -102,7 +107,7 @@ def replay_link(page, subject, config_only=None):
     if seconds > limits.REPLAY_SECONDS:
         return (f"The link's {step:,} steps were not replayed: they would take about {seconds:,.0f} s here (a link "
                 f"replays at most {limits.REPLAY_SECONDS} s of training); the run starts at step 0.")  # fmt: skip
-    runs = getattr(subject, "runs", [subject])
+    runs = _runs(subject)
     shown = [getattr(run, "config", None) for run in runs]  # what the link's controls asked for
     bar = st.progress(0.0, text=f"Replaying the link's {step:,} steps…")
     reached = subject.replay(step, changes, lambda done, total: bar.progress(min(1.0, done / total)))
@@ -186,7 +191,7 @@ def unusable_settings(subject):
     fields = state.UNUSABLE.get() or []
     if fields:
         return f"the {' and '.join(fields)} shown cannot be used (see the field), so the run trains with another"
-    runs = getattr(subject, "runs", [subject])
+    runs = _runs(subject)
     if any(getattr(run, "problem", None) for run in runs):
         return "the settings shown could not be built, so the run trains with the ones before"
     return None
@@ -253,7 +258,7 @@ def replay_seconds(subject, step):
     """About how long replaying ``step`` steps of ``subject`` takes: per run and step, the Python of a step
     and ~3 × batch × parameters multiply-adds (forward, backward, update)."""
     total = 0.0
-    for run in getattr(subject, "runs", [subject]):
+    for run in _runs(subject):
         trainer = run.trainer
         work = 3.0 * trainer.batch_size * trainer.model.n_params if trainer is not None else 0.0
         total += step * (STEP_SECONDS + work / MAC_PER_SECOND)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from weightviz import limits
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -145,7 +147,9 @@ INIT_CHART_PREFIX = "i_chart_"  # + the chart's name: the keys of the page's cha
 REG_GROUP = Slot("regularization", "group")  # (runs.RunGroup, run names, key) of the Regularization page
 REG_RUN_KEYS = TRAIN_RUN_KEYS.with_prefix("r_")  # the shared data, model and training controls
 REG_KEYS = Keys("rp_", ("preset", "runs", "play", "per_frame", "view", "detail", "step1", "step10", "step100", "reset"))
-REG_SETTINGS = tuple(Keys(f"r{i + 1}_", ("optimizer", "l1", "l2", "decay", "dropout")) for i in range(4))
+REG_SETTINGS = tuple(
+    Keys(f"r{i + 1}_", ("optimizer", "l1", "l2", "decay", "dropout")) for i in range(limits.SIDE_BY_SIDE_RUNS)
+)
 REG_CHART_PREFIX = "rp_chart_"  # + the chart's name: the keys of the page's charts
 REG_WIDGETS = Slot("regularization", "widgets")  # {widget key: value} last drawn (Streamlit drops hidden ones)
 

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 from . import limits
+from .experiment import LIVE_FIELDS  # the fields a run can change between steps: what a link's live record holds
 
 MAX_REPLAY_STEPS = limits.REPLAY_STEPS  # a link replays at most this many steps (and ~10 s: ui.share)
 MAX_CHANGES = limits.LINK_CHANGES  # live changes a link carries; a run with more is shared as its configuration only
@@ -30,8 +31,7 @@ MAX_PARAMS = limits.LINK_PARAMS  # parameters in a link or a file
 MAX_VALUE_CHARS = limits.LINK_VALUE_CHARS  # characters in one parameter's value (100 live changes take ~2 500)
 FILE_VERSION = 1
 STEP, LIVE = "step", "live"  # the parameters of the trained state
-LIVE_FIELDS = ("lr", "l1", "l2", "weight_decay")
-RUN_LETTERS = "ABCD"
+RUN_LETTERS = "ABCDEFGH"[: limits.SIDE_BY_SIDE_RUNS]  # run i of a side-by-side page is RUN_LETTERS[i]
 
 
 class LinkError(ValueError):
