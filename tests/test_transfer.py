@@ -223,17 +223,18 @@ def margins(task, per_class=30, budget=100, seeds=(0, 1, 2)):
 
 def test_on_noisy_digits_fine_tuning_beats_training_from_scratch_by_the_margin_measured():
     at_30, at_5 = margins(NOISY, 30), margins(NOISY, 5)
-    # measured 2026-11-26: 30 per class 81.6 % vs 79.6 % (+2.1 points); 5 per class 77.5 % vs 66.9 % (+10.6)
-    assert at_30["Fine-tuned"] - at_30["From scratch"] > 0.012
-    assert at_5["Fine-tuned"] - at_5["From scratch"] > 0.08
-    assert at_5["Frozen features"] - at_5["From scratch"] > 0.06
+    # measured 2026-11-26 (17:20, pre-training on its own seed stream): 30 per class 82.1 % vs 79.6 % (+2.6
+    # points); 5 per class 72.1 % vs 66.9 % (+5.3), frozen features 72.6 %
+    assert at_30["Fine-tuned"] - at_30["From scratch"] > 0.015
+    assert at_5["Fine-tuned"] - at_5["From scratch"] > 0.035
+    assert at_5["Frozen features"] - at_5["From scratch"] > 0.04
 
 
 def test_on_digits_0_to_4_then_5_to_9_training_from_scratch_is_ahead_as_measured():
     at_30 = margins(SPLIT, 30)
-    # measured 2026-11-26: from scratch 96.2 %, fine-tuned 95.3 % (−0.9 points), frozen features 90.0 %; the
-    # claim that pre-training helps does not hold here (README: "Transfer learning")
-    assert -0.02 < at_30["Fine-tuned"] - at_30["From scratch"] < 0
+    # measured 2026-11-26 (17:20): from scratch 96.2 %, fine-tuned 95.7 % (−0.5 points), frozen features 88.5 %;
+    # the claim that pre-training helps does not hold here (README: "Transfer")
+    assert -0.015 < at_30["Fine-tuned"] - at_30["From scratch"] < 0
     assert at_30["Frozen features"] < at_30["From scratch"] - 0.04
 
 
@@ -274,3 +275,11 @@ def test_sessions_asking_for_the_same_pretraining_at_once_train_it_once(monkeypa
     with pytest.raises(KeyboardInterrupt):  # stopped midway: nothing is left waiting
         transfer.pretrained(SPLIT, (4,), 20, 78)
     assert not transfer._training
+
+
+def test_pretraining_draws_from_a_stream_of_its_own_so_the_new_output_layer_knows_nothing():
+    """Hostile review: pre-training drew its weights from the runs' own seed, so the target's new output layer
+    was the draw the pre-trained layers grew up with, and fine-tuned runs read 61.5 % at step 0 on noisy digits."""
+    assert transfer.pretraining_seed(0) != 0 and transfer.pretraining_seed(0) == transfer.pretraining_seed(0)
+    at_start = margins(NOISY, 10, budget=0)
+    assert all(0.05 < accuracy < 0.2 for accuracy in at_start.values()), at_start  # chance is 10 %
