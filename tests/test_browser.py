@@ -701,7 +701,7 @@ def test_transfer_page_pretrains_and_compares_three_runs(browser, server, width)
         choose_by_typing(pg, "Source → target", "digits 0")
         pg.wait_for_selector("text=/from digits 0–4, 2,000 steps/", timeout=60_000)
         toggle(pg, "Pre-train on shifted copies too")
-        pg.wait_for_selector("text=/digits 0–4 and its one-pixel shifts/", timeout=60_000)
+        pg.wait_for_selector("text=/digits 0–4 and their one-pixel shifts/", timeout=60_000)
         wait_until_idle(pg)
         assert no_exception(pg) and clipped_labels(pg) == []
 
@@ -739,19 +739,19 @@ def test_inspect_page_reads_the_sample_and_an_upload(browser, server, width, tmp
         assert no_exception(pg) and clipped_labels(pg) == []
         shot(pg, f"inspect-{width}px")
         choose(pg, "Tensor", "W1")
-        pg.locator('[data-testid="stMetricValue"]', has_text="64 × 32").wait_for(timeout=30_000)
+        pg.locator('[data-testid="stMetricValue"]', has_text="64×32").wait_for(timeout=30_000)
         pg.locator('[data-testid="stRadio"]').filter(has_text="Weights").get_by_text("your file", exact=True).click()
         pg.wait_for_selector("text=Upload a weights file in the sidebar, or pick the sample.", timeout=30_000)
         path = tmp_path / "model.safetensors"
         save_file({"fc.weight": np.random.default_rng(0).normal(size=(24, 40)).astype(np.float32)}, str(path))
         pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-        pg.locator('[data-testid="stMetricValue"]', has_text="40 × 24").wait_for(timeout=30_000)
+        pg.locator('[data-testid="stMetricValue"]', has_text="40×24").wait_for(timeout=30_000)
         pg.wait_for_selector("text=/as PyTorch does: shown transposed/", timeout=30_000)
         bad = tmp_path / "model.pt"
         bad.write_bytes(b"\x80\x02not a model")
         pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
         pg.wait_for_selector("text=/model.pt cannot be inspected/", timeout=30_000)
-        assert metric_values(pg)[0] == "40 × 24" and no_exception(pg)
+        assert metric_values(pg)[0] == "40×24" and no_exception(pg)
 
 
 def test_train_pages_spectrum_tab_in_a_real_browser(context, server):

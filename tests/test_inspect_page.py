@@ -22,7 +22,7 @@ def test_the_sample_shows_each_weight_matrix_against_chance():
     at = open_link(INSPECT, {})
     assert not at.exception and not at.error
     assert list(at.dataframe[0].value["tensor"]) == ["W0", "W1", "W2", "b0", "b1", "b2"]
-    assert metrics(at)["fan_in × fan_out"] == "64 × 64" and int(metrics(at)["Outliers"]) >= 3
+    assert metrics(at)["fan_in × fan_out"] == "64×64" and int(metrics(at)["Outliers"]) >= 3
     titles = [title(f) for f in figures(at)]
     assert titles == ["W0", "W0: its values", "W0: singular values"]
     scree = next(f for f in figures(at) if title(f) == "W0: singular values")
@@ -30,7 +30,7 @@ def test_the_sample_shows_each_weight_matrix_against_chance():
                                                   "above the band"]  # fmt: skip
     assert any("directions stand above the shuffled band" in m for m in shown(at.markdown))
     at.selectbox(key="x_tensor").set_value("W2").run()
-    assert metrics(at)["fan_in × fan_out"] == "32 × 10" and not at.exception
+    assert metrics(at)["fan_in × fan_out"] == "32×10" and not at.exception
 
 
 def test_a_safetensors_upload_is_laid_out_and_a_bad_file_keeps_what_was_shown():
@@ -39,20 +39,20 @@ def test_a_safetensors_upload_is_laid_out_and_a_bad_file_keeps_what_was_shown():
     assert "Upload a weights file" in " ".join(shown(at.info))
     weight = np.random.default_rng(1).normal(size=(16, 48)).astype(np.float32)  # torch Linear(48, 16)
     upload(at, "tiny.safetensors", save({"layer.weight": weight, "layer.bias": np.zeros(16, np.float32)}))
-    assert metrics(at)["fan_in × fan_out"] == "48 × 16"
+    assert metrics(at)["fan_in × fan_out"] == "48×16"
     assert any("as PyTorch does: shown transposed" in c for c in shown(at.caption))
     for name, content, said in (("model.pt", b"\x80\x02", "can run code"), ("x.safetensors", b"\x00" * 4, "shorter")):
         upload(at, name, content)
         (error,) = shown(at.error)
         assert error.startswith(f"{name} cannot be inspected") and said in error and "tiny.safetensors stays" in error
-        assert metrics(at)["fan_in × fan_out"] == "48 × 16"
+        assert metrics(at)["fan_in × fan_out"] == "48×16"
     upload(at, "biases.safetensors", save({"b": np.zeros(4, np.float32)}))
     assert "holds no weight matrix" in shown(at.error)[0]
     kept = at.session_state[state.INSPECT_FILE.key]
     assert kept[1] == "tiny.safetensors"
     assert "does not travel with a link" in " ".join(shown(at.caption))
     at.file_uploader(key="x_file").set_value(None).run()  # emptied: still in use until forgotten
-    assert metrics(at)["fan_in × fan_out"] == "48 × 16" and "In use: tiny.safetensors" in " ".join(shown(at.caption))
+    assert metrics(at)["fan_in × fan_out"] == "48×16" and "In use: tiny.safetensors" in " ".join(shown(at.caption))
     at.button(key="x_forget").click().run()
     assert state.INSPECT_FILE.key not in at.session_state and not at.exception
 
@@ -70,8 +70,17 @@ def test_a_large_matrix_gets_the_spectrum_of_its_first_rows_and_says_so():
     big = np.random.default_rng(2).normal(size=(1500, 1000)).astype(np.float32)  # (out, in): 1 000 × 1 500 shown
     upload(at, "big.safetensors", save({"big.weight": big}))
     rows = limits.SPECTRUM_CELLS // 1500
-    assert f"The spectrum is of its first {rows:,} of 1,000 rows" in " ".join(shown(at.info))
-    assert metrics(at)["fan_in × fan_out"] == "1,000 × 1,500" and not at.exception
+    assert f"The spectrum and its numbers below are of the first {rows:,} of 1,000 rows" in " ".join(shown(at.info))
+    scree = next(f for f in figures(at) if title(f).endswith("singular values"))
+    random = next(t for t in scree["data"] if t["name"] == "a random He-normal matrix")
+    top = random["y"][0] if isinstance(random["y"], list) else None
+    if top is None:  # plotly's typed array
+        import base64
+
+        top = np.frombuffer(base64.b64decode(random["y"]["bdata"]), random["y"]["dtype"])[0]
+    # He for the whole matrix's 1 000 inputs: σ_max ≈ √(2/1000)·(√666 + √1500) ≈ 2.9 (with 666 inputs: 3.5)
+    assert 2.6 < top < 3.1
+    assert metrics(at)["fan_in × fan_out"] == "1,000×1,500" and not at.exception
     heat = next(f for f in figures(at) if title(f).startswith("big.weight"))
     assert len(heat["data"][0]["z"]) <= 64  # drawn pooled
 

@@ -1242,7 +1242,7 @@ def test_every_page_takes_a_links_controls_and_step(path):
     elif path == ATTR:
         assert at.session_state[state.ATTR_RUN.key].trainer.step_count == step
     elif path == INSPECT:
-        assert at.metric[0].value == "64 × 32"  # W1 of the sample: nothing trains here
+        assert at.metric[0].value == "64×32"  # W1 of the sample: nothing trains here
     else:
         slot = {INITS: state.INIT_GROUP, REG: state.REG_GROUP, TRANSFER: state.TRANSFER_GROUP}[path]
         group = at.session_state[slot.key][0]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from weightviz import figures, initializers, limits, spectra, tensors
+from weightviz import datasets, figures, limits, spectra, tensors
 
 from . import share, state
 from .text import plain
@@ -83,7 +83,7 @@ def overview(name, read):
         for t in read[:TABLE_ROWS]
     ]  # fmt: skip
     total = sum(t.size for t in read)
-    st.caption(plain(f"{name}: {len(read):,} tensors, {total:,} numbers" +
+    st.caption(plain(f"{name}: {datasets.counted(len(read), 'tensor')}, {total:,} numbers" +
                      (f" (the first {TABLE_ROWS} listed)" if len(read) > TABLE_ROWS else "") + "."))  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(400, 38 + 35 * len(rows)))
 
@@ -101,13 +101,13 @@ def pick(read):
     return next(t for t in read if t.name == name)
 
 
-def spectrum_of(key, tensor, W):
-    """(summary of W, singular values of a He-normal matrix of its shape), kept per file and tensor in the
-    session."""
+def spectrum_of(key, tensor, W, fan_in):
+    """(summary of W, singular values of a He-normal matrix of its shape for a layer of ``fan_in`` inputs: W may
+    be the first rows of a larger matrix), kept per file and tensor in the session."""
     kept = state.INSPECT_SPECTRA.get() or {}
     if (key, tensor.name) not in kept:
         with st.spinner(f"Singular values of {tensor.name} and of 20 shuffled copies…"):
-            random = initializers.get("he_normal")(*W.shape, np.random.default_rng(0))
+            random = np.random.default_rng(0).normal(0.0, np.sqrt(2.0 / fan_in), W.shape)  # He normal
             kept = dict(list(kept.items())[-(MAX_KEPT_SPECTRA - 1) :])
             kept[(key, tensor.name)] = (spectra.summary(W), spectra.singular_values(random))
         state.INSPECT_SPECTRA.set(kept)
@@ -123,12 +123,16 @@ def views(key, tensor):
     rows = min(W.shape[0], max(1, limits.SPECTRUM_CELLS // cols_kept))
     part = W[:rows, :cols_kept]
     try:
-        now, random = spectrum_of(key, tensor, part)
+        now, random = spectrum_of(key, tensor, part, fan_in=W.shape[0])
     except (ValueError, np.linalg.LinAlgError) as e:
         st.error(plain(f"The spectrum of {tensor.name} cannot be computed: {e}."))
         return
+    if part.shape != W.shape:
+        st.info(plain(f"The spectrum and its numbers below are of the first {rows:,} of {W.shape[0]:,} rows"
+                      + (f" and {cols_kept:,} of {W.shape[1]:,} columns" if cols_kept < W.shape[1] else "")
+                      + f": a whole spectrum is computed up to {limits.SPECTRUM_CELLS:,} numbers."))  # fmt: skip
     cols = st.columns(4)
-    cols[0].metric("fan_in × fan_out", f"{W.shape[0]:,} × {W.shape[1]:,}", help="The matrix as shown: rows are inputs")
+    cols[0].metric("fan_in × fan_out", f"{W.shape[0]:,}×{W.shape[1]:,}", help="The matrix as shown: rows are inputs")
     cols[1].metric("σ_max", f"{now.spectral_norm:.3g}")
     cols[2].metric("Stable rank", f"{now.stable_rank:.1f}",
                    help=f"‖W‖²_F / σ²_max; a random matrix of this shape: {now.stable_rank_random:.1f}")  # fmt: skip
@@ -142,10 +146,6 @@ def views(key, tensor):
     scree = figures.scree(now, random, f"{tensor.name}: singular values", "a random He-normal matrix")
     left.plotly_chart(scree, key=f"{CHART}scree")
     with right:
-        if part.shape != W.shape:
-            st.info(plain(f"The spectrum is of its first {rows:,} of {W.shape[0]:,} rows"
-                          + (f" and {cols_kept:,} of {W.shape[1]:,} columns" if cols_kept < W.shape[1] else "")
-                          + f": a whole spectrum is computed up to {limits.SPECTRUM_CELLS:,} numbers."))  # fmt: skip
         st.caption(
             "Heatmap: every weight (rows: inputs, columns: units; means of blocks when large, as the title says). "
             "Histogram: the weights as a density against the two formulas a fresh layer of this shape is drawn "

@@ -101,7 +101,9 @@ def settings():
         controls.select(f"Layer {i + 1} ({sizes[i]} → {sizes[i + 1]})", actions, PLAN_KEYS[i], actions[0], actions[0])
         for i in range(len(hidden))
     )
-    st.caption(f"Layer {len(hidden) + 1} ({hidden[-1]} → classes) is new in every run: the target has its own classes.")
+    st.caption(
+        f"Layer {len(hidden) + 1} ({hidden[-1]} → classes) is new in every run, drawn afresh: it never saw the source."
+    )
     st.subheader("Training (every run)")
     training = controls.training_controls(DEFAULT, RUN_KEYS, defaults=DEFAULT)
     config = DEFAULT.replace(hidden_sizes=hidden, activation=activation, **training)

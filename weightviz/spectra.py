@@ -131,8 +131,9 @@ def describe(s):
     if s.spectral_norm == 0:
         return "Every weight is 0: the matrix has no direction at all, and a spectrum says nothing more."
     if n == 0:
-        said = ("No singular value stands above what the same entries shuffled give: as far as its spectrum "
-                "tells, this layer is still a random matrix.")  # fmt: skip
+        said = ("No singular value stands above what the same entries shuffled give: its spectrum shows no "
+                "direction beyond chance (at this size the test can miss structure; the values themselves, their "
+                "spread for one, may still have changed).")  # fmt: skip
     elif n == 1:
         said = ("One direction stands above the shuffled band: training grew it; the other "
                 f"{k - 1} singular values look like a random matrix's.")  # fmt: skip
@@ -140,7 +141,7 @@ def describe(s):
         said = (f"{n} directions stand above the shuffled band: training grew them; the other {k - n} "
                 "singular values look like a random matrix's.")  # fmt: skip
     ratio = s.stable_rank / s.stable_rank_random if s.stable_rank_random else float("nan")
-    if np.isfinite(ratio) and ratio < 0.7:
+    if n and np.isfinite(ratio) and ratio < 0.7:
         said += (f" Its stable rank, {s.stable_rank:.1f}, is {ratio:.0%} of a random matrix's "
                  f"({s.stable_rank_random:.1f}): a few directions carry most of its size.")  # fmt: skip
     return said

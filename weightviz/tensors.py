@@ -16,7 +16,9 @@ loading a pickle can run code) and Keras ``.h5``/``.keras`` (h5py would add a C 
 files for one format; Keras 3 writes safetensors too).
 
 Layout: a PyTorch ``Linear.weight`` is stored (out, in): it is transposed to (in, out), and the tensor says so
-(``note``). A name ending in ``kernel`` (Keras, Flax) is already (in, out). A convolution kernel is flattened
+(``note``). A name ending in ``kernel`` (Keras, Flax) is already (in, out), and an embedding table (a name with
+``embed``, ``wte`` or ``wpe``) is shown as stored, one row per token. A tensor with a non-finite value (a mask
+buffer) is listed without a matrix. A convolution kernel is flattened
 to (in·k·k, out): PyTorch's (out, in, kh, kw) and Keras's (kh, kw, in, out) alike. 1-D tensors (biases, norms)
 have no matrix.
 """
@@ -83,7 +85,7 @@ class Tensor:
         """The shape ``matrix()`` returns, without reading anything: (fan_in, fan_out), or None."""
         if not self.has_matrix:
             return None
-        if not self.pytorch or _is_kernel(self.name):
+        if not self.pytorch or _is_kernel(self.name) or (len(self.shape) == 2 and _is_embedding(self.name)):
             return (self.size // self.shape[-1], self.shape[-1])
         return (self.size // self.shape[0], self.shape[0])
 
@@ -164,8 +166,8 @@ def _safetensor(data, start, opened, name, entry):
         stored = (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
     else:
         stored = opened.get_tensor(name)
-    if not np.isfinite(stored).all():
-        raise TensorFileError(f"{_clip(name)} holds values that are not finite numbers")
+    if not np.isfinite(stored).all():  # (a mask buffer of −∞, say): listed, with no matrix to draw
+        return Tensor(name, shape, dtype, "holds values that are not finite (a mask?): no matrix", None)
     return Tensor(name, shape, dtype, _layout_note(name, shape), stored)
 
 
@@ -220,6 +222,11 @@ def _header(data):
     return entries, start
 
 
+def _is_embedding(name):
+    """PyTorch's ``nn.Embedding.weight`` (tokens, dims) is a table, not an (out, in) layer: ``embed``, ``wte``."""
+    return bool(re.search(r"(embed|wte|wpe|token_emb)", name.lower()))
+
+
 def _whole(v):
     """A whole number as JSON gives it: an int, never a bool or a float."""
     return type(v) is int
@@ -229,6 +236,8 @@ def _layout_note(name, shape):
     if len(shape) < 2:
         return "a vector (biases or norms): no matrix"
     if len(shape) == 2:
+        if _is_embedding(name):
+            return f"an embedding table {shape}, one row per token, shown as stored (He and Glorot do not apply)"
         if _is_kernel(name):
             return "stored (in, out) as Keras and Flax do"
         return f"stored (out, in) = {shape} as PyTorch does: shown transposed, ({shape[1]}, {shape[0]})"
@@ -241,7 +250,7 @@ def _layout_note(name, shape):
 
 def _as_matrix(name, stored, pytorch):
     """(fan_in, fan_out): see the module's layout rules."""
-    if not pytorch or _is_kernel(name):
+    if not pytorch or _is_kernel(name) or (stored.ndim == 2 and _is_embedding(name)):
         return stored.reshape(-1, stored.shape[-1])
     return stored.reshape(stored.shape[0], -1).T
 

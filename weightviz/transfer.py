@@ -7,7 +7,8 @@ examples of each target class from the pool with ``np.random.default_rng(seed)``
 the test set, so the test accuracy counts hundreds of examples.
 
 ``pretrain(task, hidden_sizes, steps, seed)`` trains the source network (``PRETRAIN``: He-normal weights
-drawn from a stream of its own, ``pretraining_seed(seed)``, Adam at η = 0.01, batches of 32) and returns its hidden layers as :class:`Pretrained`;
+drawn from a stream of its own, ``pretraining_seed(seed)``, Adam at η = 0.01, batches of 32) and returns its
+hidden layers as :class:`Pretrained`;
 ``from_model`` takes them from any network instead (a weights file). A :class:`Start` says what each hidden
 layer of the target network does with them (``ACTIONS``: the layer's learning-rate multiplier):
 
@@ -267,7 +268,7 @@ def pretrain(task, hidden_sizes=(64,), steps=2000, seed=0, activation="relu", pr
             raise ValueError(f"pre-training diverged at step {trainer.step_count:,}")
         if progress is not None:
             progress(trainer.step_count, steps)
-    said = f"{ds.name}{' and its one-pixel shifts' if shifted else ''}, {steps:,} steps"
+    said = f"{ds.name}{' and their one-pixel shifts' if shifted else ''}, {steps:,} steps"
     return from_model(model, said, model.score(ds.X_test, ds.y_test))
 
 

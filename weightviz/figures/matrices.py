@@ -352,6 +352,7 @@ def histogram_against_references(W, title, bins=60):
         fig.add_trace(scatter(x=x, y=pdf, mode="lines", name=name, line={"color": color, "width": 2}, hoverinfo="skip"))
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(**ticks)
+    fig.update_yaxes(range=[0, 1.3 * float(density.max(initial=0.0)) or 1.0])  # the data, not a reference's spike
     std = float(values.std()) if values.size else float("nan")
     note = f"σ = {std:.3g}; He's {np.sqrt(2 / fan_in):.3g}, Glorot's {np.sqrt(2 / (fan_in + fan_out)):.3g}"
     return layout(fig, f"{title}<br><sup>{note}</sup>", xaxis_title="value", yaxis_title="density")

@@ -68,7 +68,8 @@ def stable_rank_over_training(steps, sigmas, reference, title="Stable rank ‖W�
     fig = Draft()
     fig.add_trace(scatter(x=np.asarray(steps), y=ranks, mode="lines+markers", name="this layer",
                           line={"color": TRAIN_COLOR}, marker={"size": 4}))  # fmt: skip
-    if len(steps):
+    if len(steps):  # (the formula is a large matrix's; below 1, which no matrix reaches, it means nothing)
+        reference = max(1.0, float(reference))
         fig.add_trace(scatter(x=[steps[0], steps[-1]], y=[reference, reference], mode="lines",
                               name="a random matrix", line={"color": TEST_COLOR, "dash": "dash"}))  # fmt: skip
     fig.update_xaxes(title="step")
@@ -77,5 +78,6 @@ def stable_rank_over_training(steps, sigmas, reference, title="Stable rank ‖W�
 
 
 def _whole_ticks(n):
-    """An axis of indices 1…n: a tick on whole numbers only (plotly puts 1.5 between 1 and 2 otherwise)."""
-    return {"tick0": 1, "dtick": max(1, round(n / 8))} if n <= 64 else {}
+    """An axis of indices 1…n: ticks on whole numbers only (plotly puts 1.5 between 1 and 2 otherwise), and no
+    room past n."""
+    return {"tick0": 1, "dtick": max(1, round(n / 8)), "range": [0.5, n + 0.5]} if n <= 64 else {}
