@@ -50,7 +50,7 @@ def test_a_safetensors_upload_is_laid_out_and_a_bad_file_keeps_what_was_shown():
     assert "holds no weight matrix" in shown(at.error)[0]
     kept = at.session_state[state.INSPECT_FILE.key]
     assert kept[1] == "tiny.safetensors"
-    assert "does not travel with a link" in " ".join(shown(at.caption))
+    assert "These settings: a weights file does not travel with a link" in " ".join(shown(at.caption))
     at.file_uploader(key="x_file").set_value(None).run()  # emptied: still in use until forgotten
     assert metrics(at)["fan_in × fan_out"] == "48×16" and "In use: tiny.safetensors" in " ".join(shown(at.caption))
     at.button(key="x_forget").click().run()

@@ -162,4 +162,4 @@ def views(key, tensor):
 def shared(key):
     """What a link carries: the sample and the tensor (a file does not travel)."""
     why = None if key == "sample" else "a weights file does not travel with a link (its receiver uploads the same file)"
-    return share.ConfigOnly(why)
+    return share.ConfigOnly(why, trains=False)

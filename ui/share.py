@@ -67,8 +67,9 @@ class ConfigOnly:
 
     step_counts = (0,)
 
-    def __init__(self, why):
+    def __init__(self, why, trains=True):
         self.why = why
+        self.trains = trains  # False for a page with no training (Inspect): the box then names no step
 
     def unreplayable(self):
         return self.why
@@ -269,7 +270,9 @@ def what_it_reproduces(subject, extra=None):
     """A sentence on what the link gives whoever opens it."""
     why_not = subject.unreplayable() or unusable_settings(subject)
     step = _step(subject)
-    if why_not:
+    if not getattr(subject, "trains", True):
+        said = f"These settings: {why_not}." if why_not else "These settings."
+    elif why_not:
         said = f"These settings, at step 0: {why_not}." if isinstance(subject, ConfigOnly) else (
             f"These settings, at step 0: this run cannot be replayed because {why_not}.")  # fmt: skip
     elif step == 0:

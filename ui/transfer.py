@@ -29,7 +29,8 @@ DEFAULT_PER_CLASS = 10
 GOALS = (50, 60, 70, 80, 85, 90, 95)  # the test accuracy (%) whose steps to reach the table counts
 DEFAULT_GOAL = 80
 PLAN_KEYS = tuple(getattr(KEYS, f"plan{i}") for i in range(limits.HIDDEN_LAYERS))  # a weights file has ≤ 8
-FROM_FILE = "its pre-trained layers came from a weights file, which a link does not carry"
+FROM_FILE = ("its pre-trained layers came from a weights file, which a link does not carry: it opens with the "
+             "page's own pre-training, and the same file uploaded there gives these runs back")  # fmt: skip
 UNIT_IMAGES = 8  # first-layer units drawn as 8×8 images, 2 to a line (three charts share a row at 1024 px)
 
 
