@@ -1443,3 +1443,20 @@ def test_a_group_link_whose_run_diverged_for_the_sender_too_replays_without_a_fa
     group, _ = init_group(at)
     assert group.runs[0].trainer.diverged is not None and max(group.step_counts) == 100
     assert not [w for w in shown(at.warning) if "link" in w or "replay" in w], shown(at.warning)
+
+
+def test_a_links_warning_is_drawn_at_the_top_of_the_page():
+    """Hostile session: the warning naming a link's refused values sat below every chart (3 000 px down on
+    Transfer), so a visitor saw other settings and never learnt why."""
+    at = open_link(TRANSFER, {"t_task": "zzz", "t_per_class": "5"})
+    order = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if getattr(child, "type", None) in ("warning", "title"):
+                order.append(child.type)
+            walk(child)
+
+    walk(at.main)
+    assert order[:2] == ["warning", "title"], order
+    assert "t_task=zzz" in shown(at.warning)[0]

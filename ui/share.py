@@ -44,6 +44,9 @@ def open_link(page, checks=None):
                     refused.append(key)
                     del st.query_params[key]
         state.LINK_OPENED.set({page: {"given": given, "checked": False, "refused": refused}})
+    visit = _visit(page)
+    # where the link's warning goes: the top of the page, not below the charts (3 000 px down on Transfer)
+    state.LINK_NOTICE.set(st.container() if visit["given"] and not visit["checked"] else None)
 
 
 def _runs(subject):
@@ -152,7 +155,8 @@ def close_link(page, subject, problems=()):
             names = ", ".join(plain(" ".join(r[:60].split())) for r in refused[:8]) + (" …" if len(refused) > 8 else "")
             said.insert(0, f"The link's {names} could not be used; the defaults are shown instead.")
         if said:
-            st.warning(" ".join(said), icon=":material/link_off:")
+            (state.LINK_NOTICE.get() or st.container()).warning(" ".join(said), icon=":material/link_off:")
+    state.LINK_NOTICE.clear()
     write_step(subject)
 
 

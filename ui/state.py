@@ -187,6 +187,7 @@ HOME_TRAINER = Slot("home", "trainer")  # the gradient-descent run, None before 
 
 # -- sharing -----------------------------------------------------------------------------------------------
 LINK_OPENED = Slot("share", "opened")  # {page: what its link gave, whether checked and replayed} (ui/share.py)
+LINK_NOTICE = Slot("share", "notice")  # this run's container at the top of the page for a link's warning, or None
 UNUSABLE = Slot("share", "unusable")  # fields of this page run whose text the run does not use (ui.controls)
 SHARE_PREFIX = "share_"  # + page + "_download" / "_file": the Share box's widgets
 
