@@ -95,3 +95,18 @@ def test_the_train_pages_spectrum_tab_compares_with_the_start_and_over_training(
     for wanted in ("Singular values of W1: step 100 vs the start", "Singular values over training", "Stable rank"):
         assert any(t.startswith(wanted) for t in titles), titles
     assert any("Why no power-law exponent" in c for c in shown(at.caption))
+
+
+def test_an_upload_is_read_once_not_on_every_rerun(monkeypatch):
+    from weightviz import tensors
+
+    at = open_link(INSPECT, {"x_source": "your file"})
+    weights = {"a.weight": np.ones((4, 6), np.float32), "b.weight": np.ones((3, 4), np.float32)}
+    upload(at, "two.safetensors", save(weights))
+
+    def not_again(*_):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(tensors, "read", not_again)
+    at.selectbox(key="x_tensor").set_value("b.weight").run()
+    assert not at.exception and metrics(at)["fan_in × fan_out"] == "4×3"

@@ -4,12 +4,14 @@ weights upload checked before it touches the model."""
 from __future__ import annotations
 
 import weakref
+from typing import NamedTuple
 
 import streamlit as st
 
 from weightviz import checkpoints
 
 from . import state
+from .text import plain
 
 KEYS = state.TRAIN_KEYS
 
@@ -75,3 +77,35 @@ def file_controls(run):
         on_change=load_weights,
         help="They become step 0; the shapes must match this model",
     )
+
+
+class Kept(NamedTuple):
+    """An upload read and kept: the uploader's file id, the file's name, and what was read from it."""
+
+    file_id: str
+    name: str
+    value: object
+
+
+def kept_upload(upload, slot, read, forget, still, cannot="cannot be used"):
+    """What ``read(name, data)`` made of the file in the uploader, kept in ``slot`` as :class:`Kept`, or None.
+
+    A file that ``read`` refuses (ValueError) is named with the reason, and the kept one stays (``still(kept)``
+    says so in words). An empty uploader keeps the file in use, with a caption and a button (``forget``: its
+    label, key and callback): it does not prove a removal, because another page and back empties it, and a
+    browser replacing one file with another sends "no file" in between (that dropped a page's runs)."""
+    kept = slot.get()
+    if upload is None:
+        if kept is not None:
+            label, key, on_click = forget
+            st.caption(plain(f"In use: {kept.name}, uploaded earlier."))
+            st.button(label, key=key, on_click=on_click)
+        return kept
+    if kept is not None and kept.file_id == upload.file_id:
+        return kept
+    try:
+        value = read(upload.name, upload.getvalue())
+    except ValueError as e:
+        st.error(plain(f"{upload.name} {cannot}: {e}. {still(kept)}"))
+        return kept
+    return slot.set(Kept(upload.file_id, upload.name, value))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from weightviz import datasets, figures, limits, spectra, tensors
 
-from . import share, state
+from . import files, share, state
 from .text import plain
 
 KEYS = state.INSPECT_KEYS
@@ -48,25 +48,23 @@ def chosen_file():
         help=f"Up to {tensors.MAX_PARAMETERS:,} numbers in {tensors.MAX_TENSORS:,} tensors; read without running "
              "anything in it",
     )  # fmt: skip
-    kept = state.INSPECT_FILE.get()
-    if upload is None:  # (not proof of a removal: another page and back, or a file being replaced, empty it too)
-        if kept is not None:
-            st.caption(plain(f"In use: {kept[1]}, uploaded earlier."))
-            st.button("Forget it", key=KEYS.forget, on_click=forget_file, help="Let go of the file and its numbers")
-        return kept
-    if kept is not None and kept[0] == upload.file_id:
-        return kept
-    try:
-        read = tensors.read(upload.name, upload.getvalue())
-    except tensors.TensorFileError as e:
-        still = f" {kept[1]} stays." if kept else ""
-        st.error(plain(f"{upload.name} cannot be inspected: {e}.{still}"))
-        return kept
+    forget = ("Forget it", KEYS.forget, forget_file)
+    kept = files.kept_upload(upload, state.INSPECT_FILE, _read_tensors, forget, _still, "cannot be inspected")
+    return None if kept is None else (kept.file_id, kept.name, kept.value)
+
+
+def _read_tensors(name, data):
+    """The tensors of a weights file with at least one matrix; ValueError (TensorFileError) why not. A new
+    file's spectra are computed afresh."""
+    read = tensors.read(name, data)
     if not any(t.has_matrix for t in read):
-        st.error(plain(f"{upload.name} holds no weight matrix (no floating-point tensor of two or more dimensions)."))
-        return kept
+        raise ValueError("it holds no weight matrix (no floating-point tensor of two or more dimensions)")
     state.INSPECT_SPECTRA.set({})
-    return state.INSPECT_FILE.set((upload.file_id, upload.name, read))
+    return read
+
+
+def _still(kept):
+    return f"{kept.name} stays." if kept else ""
 
 
 def forget_file():

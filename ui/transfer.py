@@ -12,7 +12,7 @@ import streamlit as st
 
 from weightviz import activations, checkpoints, experiment, figures, limits, transfer
 
-from . import controls, groups, plots, share, state
+from . import controls, files, groups, plots, share, state
 from .text import plain
 
 KEYS, RUN_KEYS = state.TRANSFER_KEYS, state.TRANSFER_RUN_KEYS
@@ -45,7 +45,7 @@ class Settings:
     per_class: int
     plan: tuple
     config: experiment.Config
-    own: tuple | None = None  # (file id, transfer.Pretrained) of a weights file, which replaces pre-training
+    own: object = None  # files.Kept of a weights file (value: transfer.Pretrained), which replaces pre-training
 
     @property
     def pretraining(self):
@@ -57,7 +57,7 @@ class Settings:
     @property
     def layers_key(self):
         """What identifies the pre-trained layers: a weights file, or the pre-training's settings."""
-        return ("file", self.own[0]) if self.own else tuple(self.pretraining.items())
+        return ("file", self.own.file_id) if self.own else tuple(self.pretraining.items())
 
 
 def widget_keys():
@@ -92,9 +92,11 @@ def settings():
     if own is None:
         hidden, activation, pre_steps, shifted = pretraining_controls()
     else:
-        hidden, activation = own[1].hidden_sizes, own[1].activation
+        hidden, activation = own.value.hidden_sizes, own.value.activation
         pre_steps, shifted = DEFAULT_PRE_STEPS, False
-        st.caption(plain(f"{pretraining_note(own[1])} The network's shape comes from the file; pre-training is off."))
+        st.caption(
+            plain(f"{pretraining_note(own.value)} The network's shape comes from the file; pre-training is off.")
+        )
     st.subheader("The fine-tuned run, layer by layer")
     sizes = [64, *hidden]
     actions = list(transfer.ACTIONS)
@@ -131,39 +133,35 @@ def pretraining_controls():
 
 def own_layers():
     """A weights file (the Train page's download of a network on 64 inputs) whose hidden layers replace the
-    pre-training: (file id, transfer.Pretrained, file name), or None. A file that cannot be used is named with
-    the reason, and the last usable one (or pre-training) stays. The file stays in use until a person presses
-    *Pre-train here instead*: an empty uploader does not say the file was removed (another page and back
-    empties it, and a browser replacing one file with another sends "none" in between)."""
+    pre-training, kept as ``files.Kept`` (value: transfer.Pretrained) until *Pre-train here instead*; None
+    without one. A file that cannot be used is named with the reason, and the last usable one (or pre-training)
+    stays (``files.kept_upload``)."""
     upload = st.file_uploader(
         "Or start from your own network (.npz)", type=["npz"], key=KEYS.weights_file,
         help="A weights file from the Train page (a network trained on digits: 64 inputs); its hidden layers are "
              "carried over and its output layer replaced",
     )  # fmt: skip
-    kept = state.TRANSFER_UPLOAD.get()
-    if upload is None:
-        if kept is not None:
-            st.caption(plain(f"In use: {kept[2]}, uploaded earlier."))
-            st.button("Pre-train here instead", key=KEYS.forget_file, on_click=state.TRANSFER_UPLOAD.clear)
-        return kept
-    if kept is not None and kept[0] == upload.file_id:
-        return kept
-    try:
-        layers = transfer.from_model(checkpoints.load_model(upload.getvalue()), f"your file {upload.name}")
-        if layers.n_inputs != 64:
-            raise ValueError(f"its first layer takes {layers.n_inputs} inputs; the digits have 64 pixels")
-    except (checkpoints.CheckpointError, ValueError) as e:
-        still = f"the layers of {kept[2]} stay" if kept else "pre-training here goes on"
-        st.error(plain(f"{upload.name} cannot be used: {e}. Nothing changed: {still}."))
-        return kept
-    return state.TRANSFER_UPLOAD.set((upload.file_id, layers, upload.name))
+    forget = ("Pre-train here instead", KEYS.forget_file, state.TRANSFER_UPLOAD.clear)
+    return files.kept_upload(upload, state.TRANSFER_UPLOAD, _read_layers, forget, _still)
+
+
+def _still(kept):
+    return f"Nothing changed: {f'the layers of {kept.name} stay' if kept else 'pre-training here goes on'}."
+
+
+def _read_layers(name, data):
+    """The hidden layers of a weights file for the digits (64 inputs); ValueError (CheckpointError) why not."""
+    layers = transfer.from_model(checkpoints.load_model(data), f"your file {name}")
+    if layers.n_inputs != 64:
+        raise ValueError(f"its first layer takes {layers.n_inputs} inputs; the digits have 64 pixels")
+    return layers
 
 
 def pretrained(chosen):
     """The pre-trained layers for ``chosen``: a weights file's, at once when kept, else trained under a
     progress bar. Stops the page with the reason when they cannot be made."""
     if chosen.own is not None:
-        return chosen.own[1]
+        return chosen.own.value
     args = chosen.pretraining
     try:
         if transfer.is_pretrained(**args):

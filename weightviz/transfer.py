@@ -70,6 +70,7 @@ PRETRAIN = {"init": "he_normal", "optimizer": "adam", "lr": 0.01, "batch_size": 
 PER_CLASS = (3, 5, 10, 30, 60)  # target training examples per class the page offers
 CHUNK = 250  # pre-training steps between two progress reports
 EVAL_EVERY = 5  # a target run measures its train and test accuracy every this many steps
+PIXELS = tuple(f"pixel {r},{c}" for r in range(8) for c in range(8))  # the digits' feature names, row by row
 NOISE_SIGMA = 0.3  # the noisy digits: N(0, 0.3²) added to pixels in 0…1, clipped back to 0…1
 
 
@@ -96,7 +97,7 @@ def _image_dataset(name, X, y, class_names, description):
     """A multiclass image dataset of 8×8 digits, 80 % / 20 % split by class with seed 0."""
     ds = datasets.split(
         name, "multiclass", X, y, test_fraction=0.2, seed=0, class_names=class_names, description=description,
-        feature_names=[f"pixel {r},{c}" for r in range(8) for c in range(8)],
+        feature_names=list(PIXELS),
     )  # fmt: skip
     ds.input_mean, ds.input_scale = np.zeros(64), np.ones(64)
     ds.meta["image_shape"] = (8, 8)
@@ -186,7 +187,7 @@ def target(task, per_class, seed=0):
         y[train].astype(np.intp),
         X[test],
         y[test].astype(np.intp),
-        feature_names=[f"pixel {r},{c}" for r in range(8) for c in range(8)],
+        feature_names=list(PIXELS),
         target_name="digit",
         class_names=list(class_names),
         description=f"{per_class} labelled examples of each class; the other {len(test):,} are the test set.",
