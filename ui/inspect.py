@@ -83,7 +83,11 @@ def overview(name, read):
     total = sum(t.size for t in read)
     st.caption(plain(f"{name}: {datasets.counted(len(read), 'tensor')}, {total:,} numbers" +
                      (f" (the first {TABLE_ROWS} listed)" if len(read) > TABLE_ROWS else "") + "."))  # fmt: skip
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(400, 38 + 35 * len(rows)))
+    narrow = {name: st.column_config.Column(width="small") for name in ("dtype", "numbers", "shown as")}
+    st.dataframe(
+        pd.DataFrame(rows), hide_index=True, height=min(400, 38 + 35 * len(rows)),
+        column_config={**narrow, "how": st.column_config.TextColumn(width="large")},  # (the chosen one's is below)
+    )  # fmt: skip
 
 
 def _shown_shape(t):
